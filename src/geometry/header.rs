@@ -1,0 +1,111 @@
+//! Reading an output WCS from a file: a FITS primary header, a text header (one card per line,
+//! as astropy's `Header.totextfile` writes), or a JSON object of cards (hips2fits's `wcs=`).
+
+use crate::error::{Error, Result};
+use crate::tile::fits::{card_value, header_cards};
+use std::path::Path;
+
+/// Header cards as (KEYWORD, raw value) pairs, in file order, quotes stripped from strings.
+pub type Cards = Vec<(String, String)>;
+
+/// Reads the cards of a header file, whatever its form.
+pub fn read_header_file(path: &Path) -> Result<Cards> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    parse_header_bytes(&bytes)
+}
+
+/// Parses header bytes in any of the three forms.
+pub fn parse_header_bytes(bytes: &[u8]) -> Result<Cards> {
+    if bytes.starts_with(b"SIMPLE  =") {
+        return Ok(header_cards(bytes)
+            .map_err(|e| Error::InvalidWcs(e.to_string()))?
+            .0);
+    }
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| Error::InvalidWcs("the file is neither a FITS file nor text".into()))?;
+    if text.trim_start().starts_with('{') {
+        parse_json(text)
+    } else {
+        parse_text(text)
+    }
+}
+
+fn parse_json(text: &str) -> Result<Cards> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| Error::InvalidWcs(format!("not valid JSON: {e}")))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| Error::InvalidWcs("the JSON is not an object of cards".into()))?;
+    object
+        .iter()
+        .map(|(k, v)| {
+            let raw = match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::Bool(b) => if *b { "T" } else { "F" }.to_string(),
+                other => {
+                    return Err(Error::InvalidWcs(format!(
+                        "card {k} has an unusable value {other}"
+                    )))
+                }
+            };
+            Ok((k.trim().to_ascii_uppercase(), raw))
+        })
+        .collect()
+}
+
+fn parse_text(text: &str) -> Result<Cards> {
+    let mut cards = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_end();
+        let key_part = line.get(..8).unwrap_or(line).trim();
+        if matches!(key_part, "" | "COMMENT" | "HISTORY") {
+            continue;
+        }
+        if key_part == "END" {
+            break;
+        }
+        let Some((key, rest)) = line.split_once('=') else {
+            continue;
+        };
+        cards.push((
+            key.trim().to_ascii_uppercase(),
+            card_value(rest).to_string(),
+        ));
+    }
+    if cards.is_empty() {
+        return Err(Error::InvalidWcs("no `KEY = value` cards found".into()));
+    }
+    Ok(cards)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn three_forms_give_the_same_cards() {
+        let text = "SIMPLE  =                    T\nNAXIS1  =                  100 / width\nCTYPE1  = 'RA---TAN'           / proj\nCOMMENT hello\nEND\n";
+        let mut fits: Vec<u8> = text
+            .lines()
+            .flat_map(|l| format!("{l:<80}").into_bytes())
+            .collect();
+        fits.resize(2880, b' ');
+        let json = r#"{"simple": true, "NAXIS1": 100, "CTYPE1": "RA---TAN"}"#;
+        let want: Cards = vec![
+            ("SIMPLE".into(), "T".into()),
+            ("NAXIS1".into(), "100".into()),
+            ("CTYPE1".into(), "RA---TAN".into()),
+        ];
+        assert_eq!(parse_header_bytes(text.as_bytes()).unwrap(), want);
+        assert_eq!(parse_header_bytes(&fits).unwrap(), want);
+        assert_eq!(parse_header_bytes(json.as_bytes()).unwrap(), want);
+    }
+
+    #[test]
+    fn garbage_is_an_error() {
+        assert!(parse_header_bytes(b"just words").is_err());
+        assert!(parse_header_bytes(b"{ not json").is_err());
+        assert!(parse_header_bytes(&[0xff, 0xfe, 0x00]).is_err());
+    }
+}

@@ -1,0 +1,407 @@
+//! The output image's pixel grid and its mapping to the sky (a FITS celestial WCS).
+//!
+//! Every output geometry is a list of FITS cards, built from a view (centre, field, size,
+//! projection, rotation, frame) or read from a header file. The same cards drive the projection
+//! (through the CDS `wcs` crate and mapproj) and are written into FITS outputs, so the file's
+//! header describes exactly the mapping the painter used.
+
+mod frame;
+mod header;
+
+pub use frame::{lonlat_to_xyz, xyz_to_lonlat, Frame, FrameRotation};
+pub use header::{parse_header_bytes, read_header_file, Cards};
+
+use crate::error::{Error, Result};
+use crate::tile::fits::parse_fits_number;
+use wcs::{ImgXY, WCSParams, WCS};
+
+/// The projection codes accepted in CTYPE and `--projection`: every projection of mapproj that
+/// the FITS WCS standard names.
+pub const PROJECTION_CODES: &[&str] = &[
+    "AZP", "SZP", "TAN", "STG", "SIN", "ARC", "ZPN", "ZEA", "AIR", "NCP", "CYP", "CEA", "CAR",
+    "MER", "SFL", "PAR", "MOL", "AIT", "COP", "COD", "COE", "COO", "HPX",
+];
+
+/// Largest accepted output side and pixel count.
+pub const MAX_SIDE: usize = 30_000;
+pub const MAX_PIXELS: usize = 150_000_000;
+
+/// A field to render, described the way people ask for it.
+#[derive(Debug, Clone)]
+pub struct View {
+    /// Centre (degrees, in `frame`).
+    pub lon: f64,
+    pub lat: f64,
+    /// Field of view across the larger side, degrees.
+    pub fov: f64,
+    pub width: usize,
+    pub height: usize,
+    /// A code of [`PROJECTION_CODES`].
+    pub projection: String,
+    /// Position angle of the image's up direction, degrees East of North.
+    pub rotation: f64,
+    pub frame: Frame,
+}
+
+/// The output pixel grid and its WCS.
+pub struct OutputGeometry {
+    pub width: usize,
+    pub height: usize,
+    pub frame: Frame,
+    /// The celestial WCS cards, as they are written into FITS outputs.
+    pub cards: Cards,
+    wcs: WCS,
+}
+
+impl std::fmt::Debug for OutputGeometry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutputGeometry")
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("frame", &self.frame)
+            .field("cards", &self.cards)
+            .finish()
+    }
+}
+
+/// Cards whose values are strings; all other WCS cards are numbers.
+fn is_string_card(key: &str) -> bool {
+    key.starts_with("CTYPE") || key.starts_with("CUNIT") || key == "RADESYS" || key == "RADECSYS"
+}
+
+/// Whether a card belongs to the celestial WCS (and is kept from a header file).
+fn is_wcs_card(key: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "CTYPE", "CUNIT", "CRPIX", "CRVAL", "CDELT", "CD1_", "CD2_", "PC1_", "PC2_", "CROTA",
+        "PV1_", "PV2_", "A_", "B_", "AP_", "BP_",
+    ];
+    PREFIXES.iter().any(|p| key.starts_with(p))
+        || matches!(
+            key,
+            "LONPOLE" | "LATPOLE" | "RADESYS" | "RADECSYS" | "EQUINOX"
+        )
+}
+
+/// Splits `RA---TAN` / `GLAT-AIT-SIP` into (axis prefix, projection code, has SIP).
+fn split_ctype(ctype: &str) -> Result<(&str, &str, bool)> {
+    let bad = || Error::InvalidWcs(format!("CTYPE `{ctype}` is not of the form `RA---TAN`"));
+    if ctype.len() < 8 || !ctype.is_ascii() || ctype.as_bytes()[4] != b'-' {
+        return Err(bad());
+    }
+    let prefix = ctype[..4].trim_end_matches('-');
+    let code = &ctype[5..8];
+    let sip = match &ctype[8..] {
+        "" => false,
+        "-SIP" => true,
+        _ => return Err(bad()),
+    };
+    if !PROJECTION_CODES.contains(&code) {
+        return Err(Error::UnknownProjection(code.to_string()));
+    }
+    Ok((prefix, code, sip))
+}
+
+impl OutputGeometry {
+    /// The geometry of a view: CRPIX = (N+1)/2 (the true image centre), CD from scale and
+    /// rotation, East to the left.
+    pub fn from_view(view: &View) -> Result<Self> {
+        let code = view.projection.to_ascii_uppercase();
+        if !PROJECTION_CODES.contains(&code.as_str()) {
+            return Err(Error::UnknownProjection(view.projection.clone()));
+        }
+        check_size(view.width, view.height)?;
+        if !(view.fov > 0.0 && view.fov <= 360.0) {
+            return Err(Error::invalid(format!(
+                "field of view {}° must be above 0 and at most 360",
+                view.fov
+            )));
+        }
+        if !(-90.0..=90.0).contains(&view.lat) {
+            return Err(Error::invalid(format!(
+                "latitude {}° is outside ±90°",
+                view.lat
+            )));
+        }
+        if !view.lon.is_finite() || !view.rotation.is_finite() {
+            return Err(Error::invalid(
+                "longitude and rotation must be finite numbers",
+            ));
+        }
+        let (lon_prefix, lat_prefix) = view.frame.ctype_prefixes();
+        let c = view.fov / view.width.max(view.height) as f64;
+        let (s, co) = view.rotation.to_radians().sin_cos();
+        let num = |v: f64| format!("{v:.15E}");
+        let mut cards: Cards = vec![
+            ("CTYPE1".into(), format!("{lon_prefix:-<5}{code}")),
+            ("CTYPE2".into(), format!("{lat_prefix:-<5}{code}")),
+            ("CRPIX1".into(), num((view.width as f64 + 1.0) / 2.0)),
+            ("CRPIX2".into(), num((view.height as f64 + 1.0) / 2.0)),
+            ("CRVAL1".into(), num(view.lon.rem_euclid(360.0))),
+            ("CRVAL2".into(), num(view.lat)),
+            ("CD1_1".into(), num(-c * co)),
+            ("CD1_2".into(), num(-c * s)),
+            ("CD2_1".into(), num(-c * s)),
+            ("CD2_2".into(), num(c * co)),
+            ("CUNIT1".into(), "deg".into()),
+            ("CUNIT2".into(), "deg".into()),
+        ];
+        match code.as_str() {
+            // Conics need the latitude of their standard parallel(s): the centre's, unless the
+            // centre is too near the equator for a useful cone.
+            "COP" | "COD" | "COE" | "COO" => {
+                let theta_a = if view.lat.abs() >= 10.0 {
+                    view.lat
+                } else {
+                    45.0
+                };
+                cards.push(("PV2_1".into(), num(theta_a)));
+            }
+            // ZPN with one unit coefficient is the equidistant zenithal projection.
+            "ZPN" => cards.push(("PV2_1".into(), num(1.0))),
+            _ => {}
+        }
+        if view.frame == Frame::Icrs {
+            cards.push(("RADESYS".into(), "ICRS".into()));
+        }
+        Self::from_cards(view.width, view.height, cards)
+    }
+
+    /// The geometry described by a header's cards (NAXIS1/NAXIS2 give the size).
+    pub fn from_header(header: &Cards) -> Result<Self> {
+        let get = |k: &str| {
+            header
+                .iter()
+                .rev()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        let axis = |k: &str| -> Result<usize> {
+            let v = get(k).ok_or_else(|| Error::InvalidWcs(format!("{k} is missing")))?;
+            parse_fits_number(v)
+                .filter(|n| n.fract() == 0.0 && *n >= 0.0)
+                .map(|n| n as usize)
+                .ok_or_else(|| Error::InvalidWcs(format!("{k} = `{v}` is not a pixel count")))
+        };
+        let (w, h) = (axis("NAXIS1")?, axis("NAXIS2")?);
+        let cards = header
+            .iter()
+            .filter(|(k, _)| is_wcs_card(k))
+            .cloned()
+            .collect();
+        Self::from_cards(w, h, cards)
+    }
+
+    fn from_cards(width: usize, height: usize, cards: Cards) -> Result<Self> {
+        check_size(width, height)?;
+        let get = |k: &str| {
+            cards
+                .iter()
+                .rev()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        let ctype1 = get("CTYPE1").ok_or_else(|| Error::InvalidWcs("CTYPE1 is missing".into()))?;
+        let ctype2 = get("CTYPE2").ok_or_else(|| Error::InvalidWcs("CTYPE2 is missing".into()))?;
+        let (p1, code1, sip) = split_ctype(ctype1)?;
+        let (p2, code2, _) = split_ctype(ctype2)?;
+        let frame = match (p1, p2) {
+            ("RA", "DEC") => Frame::Icrs,
+            ("GLON", "GLAT") => Frame::Galactic,
+            ("ELON", "ELAT") => Frame::Ecliptic,
+            _ => {
+                return Err(Error::InvalidWcs(format!(
+                    "axes `{ctype1}`/`{ctype2}`: expected RA/DEC, GLON/GLAT or ELON/ELAT"
+                )))
+            }
+        };
+        if code1 != code2 {
+            return Err(Error::InvalidWcs(format!(
+                "CTYPE1 and CTYPE2 name different projections ({code1}, {code2})"
+            )));
+        }
+        if get("RADESYS")
+            .or(get("RADECSYS"))
+            .is_some_and(|r| r.trim().starts_with("FK4"))
+        {
+            return Err(Error::InvalidWcs(
+                "FK4 (B1950) frames are not supported".into(),
+            ));
+        }
+        // The projection runs in the output frame's own coordinates; frame changes are ours.
+        let mut json = serde_json::Map::new();
+        json.insert("NAXIS".into(), 2.into());
+        json.insert("NAXIS1".into(), width.into());
+        json.insert("NAXIS2".into(), height.into());
+        let suffix = if sip { "-SIP" } else { "" };
+        json.insert("CTYPE1".into(), format!("RA---{code1}{suffix}").into());
+        json.insert("CTYPE2".into(), format!("DEC--{code1}{suffix}").into());
+        for (key, raw) in &cards {
+            if is_string_card(key) || matches!(key.as_str(), "EQUINOX") {
+                continue;
+            }
+            let n = parse_fits_number(raw)
+                .filter(|n| n.is_finite())
+                .ok_or_else(|| Error::InvalidWcs(format!("{key} = `{raw}` is not a number")))?;
+            let value = if key.ends_with("_ORDER") {
+                serde_json::Value::from(n as i64)
+            } else {
+                serde_json::Value::from(n)
+            };
+            json.insert(key.clone(), value);
+        }
+        let params: WCSParams = serde_json::from_value(serde_json::Value::Object(json))
+            .map_err(|e| Error::InvalidWcs(e.to_string()))?;
+        let wcs = WCS::new(&params).map_err(|e| Error::InvalidWcs(format!("{e:?}")))?;
+        let geometry = OutputGeometry {
+            width,
+            height,
+            frame,
+            cards,
+            wcs,
+        };
+        if geometry.pixel_scale_deg().is_none() {
+            return Err(Error::InvalidWcs(
+                "no pixel near the image centre or CRPIX maps to the sky".into(),
+            ));
+        }
+        Ok(geometry)
+    }
+
+    /// The sky direction (unit vector in `self.frame`) of the centre of pixel (`col`, `row`),
+    /// row 0 being the top row as displayed; `None` outside the projection's valid domain.
+    #[inline]
+    pub fn pixel_to_sky(&self, col: f64, row: f64) -> Option<[f64; 3]> {
+        let fits_x = col + 1.0;
+        let fits_y = self.height as f64 - row;
+        let xyz = self.wcs.unproj_xyz(&ImgXY::new(fits_x, fits_y))?;
+        let v = [xyz.x(), xyz.y(), xyz.z()];
+        v.iter().all(|c| c.is_finite()).then_some(v)
+    }
+
+    /// The (col, row) of a sky direction in `self.frame`, rows from the top; `None` where the
+    /// projection cannot place it.
+    pub fn sky_to_pixel(&self, v: [f64; 3]) -> Option<(f64, f64)> {
+        let img = self.wcs.proj_xyz(&(v[0], v[1], v[2]))?;
+        Some((img.x() - 1.0, self.height as f64 - img.y()))
+    }
+
+    /// The mean pixel side (degrees) at the image centre, or at CRPIX when the centre is off the
+    /// projection.
+    pub fn pixel_scale_deg(&self) -> Option<f64> {
+        let centre = (
+            (self.width as f64 - 1.0) / 2.0,
+            (self.height as f64 - 1.0) / 2.0,
+        );
+        let crpix = self.card_number("CRPIX1").zip(self.card_number("CRPIX2"));
+        let crpix = crpix.map(|(x, y)| (x - 1.0, self.height as f64 - y));
+        std::iter::once(centre).chain(crpix).find_map(|(c, r)| {
+            let p = self.pixel_to_sky(c, r)?;
+            let px = self.pixel_to_sky(c + 1.0, r)?;
+            let py = self.pixel_to_sky(c, r + 1.0)?;
+            let d = |a: [f64; 3], b: [f64; 3]| {
+                let dot: f64 = (0..3).map(|k| a[k] * b[k]).sum();
+                dot.clamp(-1.0, 1.0).acos().to_degrees()
+            };
+            let scale = (d(p, px) * d(p, py)).sqrt();
+            (scale > 0.0 && scale.is_finite()).then_some(scale)
+        })
+    }
+
+    fn card_number(&self, key: &str) -> Option<f64> {
+        self.cards
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| parse_fits_number(v))
+    }
+
+    /// Whether a card is a string (quoted in FITS) rather than a number.
+    pub fn card_is_string(key: &str) -> bool {
+        is_string_card(key)
+    }
+}
+
+fn check_size(width: usize, height: usize) -> Result<()> {
+    if width == 0 || height == 0 {
+        return Err(Error::invalid(format!(
+            "image size {width}×{height} has a zero side"
+        )));
+    }
+    if width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS {
+        return Err(Error::invalid(format!(
+            "image size {width}×{height} is above the limit ({MAX_SIDE} px a side, {} Mpx)",
+            MAX_PIXELS / 1_000_000
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(projection: &str) -> View {
+        View {
+            lon: 83.63,
+            lat: 22.01,
+            fov: 1.0,
+            width: 101,
+            height: 51,
+            projection: projection.into(),
+            rotation: 0.0,
+            frame: Frame::Icrs,
+        }
+    }
+
+    #[test]
+    fn centre_pixel_is_the_requested_centre_and_north_is_up() {
+        let g = OutputGeometry::from_view(&view("TAN")).unwrap();
+        let (lon, lat) = xyz_to_lonlat(g.pixel_to_sky(50.0, 25.0).unwrap());
+        assert!((lon.to_degrees() - 83.63).abs() < 1e-9 && (lat.to_degrees() - 22.01).abs() < 1e-9);
+        let (_, lat_up) = xyz_to_lonlat(g.pixel_to_sky(50.0, 0.0).unwrap());
+        assert!(lat_up > lat, "row 0 must be north of the centre");
+        let (lon_left, _) = xyz_to_lonlat(g.pixel_to_sky(0.0, 25.0).unwrap());
+        assert!(lon_left > lon, "East (larger RA) must be on the left");
+        assert!((g.pixel_scale_deg().unwrap() - 1.0 / 101.0).abs() < 1e-6);
+        let back = g.sky_to_pixel(g.pixel_to_sky(12.0, 7.0).unwrap()).unwrap();
+        assert!((back.0 - 12.0).abs() < 1e-6 && (back.1 - 7.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn every_projection_builds() {
+        for code in PROJECTION_CODES {
+            let g = OutputGeometry::from_view(&view(code));
+            assert!(g.is_ok(), "{code}: {:?}", g.err());
+        }
+    }
+
+    #[test]
+    fn bad_views_are_refused() {
+        let mut v = view("TAN");
+        v.fov = 0.0;
+        assert!(OutputGeometry::from_view(&v).is_err());
+        let mut v = view("XYZ");
+        v.projection = "XYZ".into();
+        assert!(matches!(
+            OutputGeometry::from_view(&v),
+            Err(Error::UnknownProjection(_))
+        ));
+        let mut v = view("TAN");
+        v.lat = 91.0;
+        assert!(OutputGeometry::from_view(&v).is_err());
+        let mut v = view("TAN");
+        v.width = 0;
+        assert!(OutputGeometry::from_view(&v).is_err());
+    }
+
+    #[test]
+    fn header_without_projection_is_refused() {
+        let cards: Cards = vec![
+            ("NAXIS1".into(), "10".into()),
+            ("NAXIS2".into(), "10".into()),
+            ("CTYPE1".into(), "RA".into()),
+            ("CTYPE2".into(), "DEC".into()),
+        ];
+        assert!(OutputGeometry::from_header(&cards).is_err());
+    }
+}

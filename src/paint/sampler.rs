@@ -1,0 +1,150 @@
+//! Sampling a survey at a sky position: HEALPix bilinear (or nearest) interpolation over tile
+//! pixels, across tile borders, with fallback to coarser levels where tiles are missing.
+
+use super::Interpolation;
+use crate::store::TileStore;
+use crate::tile::{locate_cell, TileId, TileImage};
+use std::sync::Arc;
+
+/// One resolution the painter can sample: the tiles of an order, or the Allsky cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Level {
+    pub order: u8,
+    pub tile_depth: u8,
+    pub allsky: bool,
+}
+
+/// Levels to try for each pixel, finest first: `order` down to the survey's shallowest order,
+/// then the Allsky.
+pub fn fallback_levels(store: &TileStore, order: u8, order_min: u8, tile_depth: u8) -> Vec<Level> {
+    let mut levels: Vec<Level> = (order_min..=order)
+        .rev()
+        .map(|order| Level {
+            order,
+            tile_depth,
+            allsky: false,
+        })
+        .collect();
+    if let Some(a) = store.allsky() {
+        levels.push(Level {
+            order: a.order,
+            tile_depth: a.tile_depth,
+            allsky: true,
+        });
+    }
+    levels
+}
+
+/// A per-thread sampler with a small cache of recently used tiles (the store takes a lock).
+pub struct Sampler<'s, 'a> {
+    store: &'s TileStore<'a>,
+    interpolation: Interpolation,
+    recent: [(TileId, bool, Option<Arc<TileImage>>); 4],
+    next: usize,
+}
+
+impl<'s, 'a> Sampler<'s, 'a> {
+    pub fn new(store: &'s TileStore<'a>, interpolation: Interpolation) -> Self {
+        let empty = (TileId::new(u8::MAX, u64::MAX), false, None);
+        Sampler {
+            store,
+            interpolation,
+            recent: [empty.clone(), empty.clone(), empty.clone(), empty],
+            next: 0,
+        }
+    }
+
+    #[inline]
+    fn tile(&mut self, id: TileId, allsky: bool) -> Option<Arc<TileImage>> {
+        for (rid, rall, tile) in &self.recent {
+            if *rid == id && *rall == allsky {
+                return tile.clone();
+            }
+        }
+        let tile = if allsky {
+            self.store
+                .allsky()
+                .and_then(|a| a.tiles.get(id.ipix as usize).cloned())
+        } else {
+            self.store.get(id)
+        };
+        self.recent[self.next] = (id, allsky, tile.clone());
+        self.next = (self.next + 1) % self.recent.len();
+        tile
+    }
+
+    /// Writes into `out` the value at (`lon`, `lat`) radians in the survey frame, trying the
+    /// levels finest first. Returns false (leaving `out` alone) where no level has data.
+    pub fn sample(&mut self, levels: &[Level], lon: f64, lat: f64, out: &mut [f32]) -> bool {
+        levels
+            .iter()
+            .any(|level| self.sample_level(*level, lon, lat, out))
+    }
+
+    fn sample_level(&mut self, level: Level, lon: f64, lat: f64, out: &mut [f32]) -> bool {
+        let layer = cdshealpix::nested::get(level.order + level.tile_depth);
+        let width = 1usize << level.tile_depth;
+        if self.interpolation == Interpolation::Nearest {
+            let (id, i, j) = locate_cell(layer.hash(lon, lat), level.order, level.tile_depth);
+            let Some(tile) = self.tile(id, level.allsky) else {
+                return false;
+            };
+            let px = tile.pixel(i, j);
+            if px.iter().any(|v| v.is_nan()) {
+                return false;
+            }
+            out.copy_from_slice(px);
+            return true;
+        }
+        let (hash, dx, dy) = layer.hash_with_dxdy(lon, lat);
+        let (id, i, j) = locate_cell(hash, level.order, level.tile_depth);
+        // Bilinear weights between the four cell centres around the point, as cdshealpix's
+        // `bilinear_interpolation` computes them; inside a tile they are plain array neighbours.
+        let u = i as f64 + dx - 0.5;
+        let v = j as f64 + dy - 0.5;
+        let (i0, j0) = (u.floor(), v.floor());
+        let (fu, fv) = (u - i0, v - j0);
+        let mut acc = [0f64; 4];
+        let mut total = 0.0;
+        let channels = out.len();
+        let mut add = |tile: &TileImage, i: usize, j: usize, w: f64| {
+            if w <= 0.0 {
+                return;
+            }
+            let px = tile.pixel(i, j);
+            if px.iter().any(|v| v.is_nan()) {
+                return;
+            }
+            for c in 0..channels {
+                acc[c] += w * px[c] as f64;
+            }
+            total += w;
+        };
+        let inside =
+            i0 >= 0.0 && j0 >= 0.0 && (i0 as usize) + 1 < width && (j0 as usize) + 1 < width;
+        if inside {
+            let Some(tile) = self.tile(id, level.allsky) else {
+                return false;
+            };
+            let (i0, j0) = (i0 as usize, j0 as usize);
+            add(&tile, i0, j0, (1.0 - fu) * (1.0 - fv));
+            add(&tile, i0 + 1, j0, fu * (1.0 - fv));
+            add(&tile, i0, j0 + 1, (1.0 - fu) * fv);
+            add(&tile, i0 + 1, j0 + 1, fu * fv);
+        } else {
+            for (cell, w) in layer.bilinear_interpolation(lon, lat) {
+                let (id, i, j) = locate_cell(cell, level.order, level.tile_depth);
+                if let Some(tile) = self.tile(id, level.allsky) {
+                    add(&tile, i, j, w);
+                }
+            }
+        }
+        if total <= 1e-12 {
+            return false;
+        }
+        for c in 0..channels {
+            out[c] = (acc[c] / total) as f32;
+        }
+        true
+    }
+}

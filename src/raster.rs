@@ -1,0 +1,78 @@
+//! A float image in display orientation (row 0 at the top), shared by tiles and outputs.
+
+/// `channels` interleaved f32 samples per pixel, rows top-down; NaN marks "no data".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Raster {
+    pub width: usize,
+    pub height: usize,
+    pub channels: usize,
+    pub data: Vec<f32>,
+}
+
+impl Raster {
+    /// A raster of the given size filled with "no data".
+    pub fn blank(width: usize, height: usize, channels: usize) -> Self {
+        Raster {
+            width,
+            height,
+            channels,
+            data: vec![f32::NAN; width * height * channels],
+        }
+    }
+
+    /// The samples of pixel (`row`, `col`).
+    #[inline]
+    pub fn pixel(&self, row: usize, col: usize) -> &[f32] {
+        let at = (row * self.width + col) * self.channels;
+        &self.data[at..at + self.channels]
+    }
+
+    /// Whether pixel (`row`, `col`) holds data (no channel is NaN).
+    pub fn has_data(&self, row: usize, col: usize) -> bool {
+        self.pixel(row, col).iter().all(|v| !v.is_nan())
+    }
+
+    /// The same image upside down: FITS files store the bottom row first.
+    pub fn flipped_rows(mut self) -> Self {
+        let stride = self.width * self.channels;
+        for r in 0..self.height / 2 {
+            let (top, bottom) = self.data.split_at_mut((self.height - 1 - r) * stride);
+            top[r * stride..(r + 1) * stride].swap_with_slice(&mut bottom[..stride]);
+        }
+        self
+    }
+
+    /// The `size`×`size` block whose top-left pixel is (`row0`, `col0`).
+    pub fn crop(&self, row0: usize, col0: usize, size: usize) -> Raster {
+        let mut data = Vec::with_capacity(size * size * self.channels);
+        for r in row0..row0 + size {
+            let at = (r * self.width + col0) * self.channels;
+            data.extend_from_slice(&self.data[at..at + size * self.channels]);
+        }
+        Raster {
+            width: size,
+            height: size,
+            channels: self.channels,
+            data,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flip_and_crop() {
+        let r = Raster {
+            width: 2,
+            height: 3,
+            channels: 1,
+            data: vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        };
+        let f = r.clone().flipped_rows();
+        assert_eq!(f.data, vec![5.0, 6.0, 3.0, 4.0, 1.0, 2.0]);
+        assert_eq!(f.flipped_rows(), r);
+        assert_eq!(r.crop(1, 0, 2).data, vec![3.0, 4.0, 5.0, 6.0]);
+    }
+}

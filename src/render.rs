@@ -1,0 +1,202 @@
+//! The render pipeline in order: resolve the view, plan the tiles, load them, paint, encode.
+
+use crate::encode::{
+    write_atomically, write_fits, write_picture, LinearStretch, OutputFormat, OutputMeta,
+};
+use crate::error::{Error, Result};
+use crate::geometry::{read_header_file, Frame, FrameRotation, OutputGeometry, View};
+use crate::paint::{fallback_levels, paint_precise, Interpolation};
+use crate::plan::{choose_order, tiles_under};
+use crate::raster::Raster;
+use crate::store::{LoadStats, TileStore};
+use crate::survey::Survey;
+use crate::tile::TileFormat;
+use std::path::{Path, PathBuf};
+
+/// Fields wider than this (degrees) get AIT when no projection is named: TAN cannot show them.
+const WIDE_FIELD_DEG: f64 = 180.0;
+pub const DEFAULT_WIDTH: usize = 1024;
+
+/// What to render. `None` fields take the survey's initial view or the documented defaults.
+#[derive(Debug, Clone, Default)]
+pub struct RenderRequest {
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub frame: Option<Frame>,
+    pub fov: Option<f64>,
+    pub width: Option<usize>,
+    pub height: Option<usize>,
+    pub projection: Option<String>,
+    pub rotation: f64,
+    /// A header file giving the whole output WCS (overrides the view fields).
+    pub wcs_file: Option<PathBuf>,
+    pub order: Option<u8>,
+    pub tile_format: Option<TileFormat>,
+    pub interpolation: Interpolation,
+}
+
+/// A rendered image with what is needed to encode and report it.
+pub struct Rendered {
+    pub image: Raster,
+    pub geometry: OutputGeometry,
+    pub order: u8,
+    pub tile_format: TileFormat,
+    pub interpolation: Interpolation,
+    pub stats: LoadStats,
+    pub failures: Vec<String>,
+}
+
+/// The view a request asks for, defaults filled from the survey's `hips_initial_*`.
+pub fn resolve_view(survey: &Survey, req: &RenderRequest) -> Result<View> {
+    let p = &survey.properties;
+    let frame = req.frame.unwrap_or(Frame::Icrs);
+    let (lon, lat) = match (req.lon, req.lat) {
+        (Some(lon), Some(lat)) => (lon, lat),
+        (None, None) => match (p.initial_ra, p.initial_dec) {
+            (Some(ra), Some(dec)) => FrameRotation::new(Frame::Icrs, frame).apply_deg(ra, dec),
+            _ => (0.0, 0.0),
+        },
+        _ => return Err(Error::invalid("give both --lon and --lat, or neither")),
+    };
+    let fov = req.fov.or(p.initial_fov).unwrap_or(1.0);
+    let projection = req
+        .projection
+        .clone()
+        .unwrap_or_else(|| if fov > WIDE_FIELD_DEG { "AIT" } else { "TAN" }.to_string());
+    let width = req.width.unwrap_or(DEFAULT_WIDTH);
+    let height = req
+        .height
+        .unwrap_or(if fov > WIDE_FIELD_DEG && req.width.is_none() {
+            width / 2
+        } else {
+            width
+        });
+    Ok(View {
+        lon,
+        lat,
+        fov,
+        width,
+        height,
+        projection,
+        rotation: req.rotation,
+        frame,
+    })
+}
+
+/// The output geometry a request asks for: from `--wcs` or from the view.
+pub fn resolve_geometry(survey: &Survey, req: &RenderRequest) -> Result<OutputGeometry> {
+    match &req.wcs_file {
+        Some(path) => OutputGeometry::from_header(&read_header_file(path)?),
+        None => OutputGeometry::from_view(&resolve_view(survey, req)?),
+    }
+}
+
+/// Renders the requested field of `survey` into a float raster.
+pub fn render(survey: &Survey, req: &RenderRequest) -> Result<Rendered> {
+    let geometry = resolve_geometry(survey, req)?;
+    render_geometry(survey, &geometry, req).map(|(image, order, tile_format, stats, failures)| {
+        Rendered {
+            image,
+            geometry,
+            order,
+            tile_format,
+            interpolation: req.interpolation,
+            stats,
+            failures,
+        }
+    })
+}
+
+type Painted = (Raster, u8, TileFormat, LoadStats, Vec<String>);
+
+fn render_geometry(
+    survey: &Survey,
+    geometry: &OutputGeometry,
+    req: &RenderRequest,
+) -> Result<Painted> {
+    let p = &survey.properties;
+    let format = match req.tile_format {
+        None => p.formats[0],
+        Some(f) if p.formats.contains(&f) => f,
+        Some(f) => {
+            return Err(Error::TileFormatNotOffered {
+                wanted: f.name().into(),
+                offered: p
+                    .formats
+                    .iter()
+                    .map(|f| f.name())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            })
+        }
+    };
+    let pixel_deg = geometry
+        .pixel_scale_deg()
+        .ok_or_else(|| Error::InvalidWcs("the pixel scale cannot be measured".into()))?;
+    let order = match req.order {
+        None => choose_order(pixel_deg, p),
+        Some(k) if (p.order_min..=p.order_max).contains(&k) => k,
+        Some(k) => {
+            return Err(Error::invalid(format!(
+                "order {k} is outside the survey's orders {}..{}",
+                p.order_min, p.order_max
+            )))
+        }
+    };
+    let channels = if p.colour && format != TileFormat::Fits {
+        3
+    } else {
+        1
+    };
+    let store = TileStore::new(survey, format, channels);
+    let to_survey = FrameRotation::new(geometry.frame, p.frame);
+    store.prefetch(&tiles_under(geometry, &to_survey, order, pixel_deg));
+    let levels = fallback_levels(&store, order, p.order_min, p.tile_depth());
+    let image = paint_precise(geometry, &to_survey, &levels, &store, req.interpolation);
+    Ok((image, order, format, store.stats(), store.failures()))
+}
+
+/// Writes a rendered image to `output` (format from the extension), atomically.
+pub fn write_rendered(survey: &Survey, rendered: &Rendered, output: &Path) -> Result<()> {
+    let format = OutputFormat::from_path(output)?;
+    let p = &survey.properties;
+    write_atomically(output, |tmp| match format {
+        OutputFormat::Fits => {
+            let meta = OutputMeta {
+                survey_id: p.id.clone(),
+                title: p.title.clone(),
+                copyright: p.copyright.clone(),
+                order: rendered.order,
+                tile_format: rendered.tile_format.name(),
+                interpolation: match rendered.interpolation {
+                    Interpolation::Nearest => "nearest",
+                    Interpolation::Bilinear => "bilinear",
+                },
+            };
+            write_fits(&rendered.image, &rendered.geometry, &meta, tmp)
+        }
+        OutputFormat::Png | OutputFormat::Jpeg => {
+            let stretch = if rendered.tile_format == TileFormat::Fits {
+                LinearStretch::percentiles(&rendered.image.data, 0.5, 99.5)
+                    .unwrap_or(LinearStretch::BYTES)
+            } else {
+                LinearStretch::BYTES
+            };
+            write_picture(&rendered.image, stretch, tmp, format == OutputFormat::Jpeg)
+        }
+    })
+}
+
+/// Opens the survey, renders the request and writes `output`: the whole `render` command.
+/// The output type is checked before any work, so a bad name costs nothing and writes nothing.
+pub fn render_to_file(
+    survey: Option<&str>,
+    req: &RenderRequest,
+    output: &Path,
+) -> Result<Rendered> {
+    OutputFormat::from_path(output)?;
+    let survey = Survey::open(survey)?;
+    let rendered = render(&survey, req)?;
+    write_rendered(&survey, &rendered, output)?;
+    Ok(rendered)
+}

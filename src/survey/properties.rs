@@ -1,0 +1,223 @@
+//! Parsing of a HiPS `properties` file into the facts a renderer needs.
+
+use crate::error::{Error, Result};
+use crate::geometry::Frame;
+use crate::tile::TileFormat;
+use std::collections::BTreeMap;
+
+/// Legacy key names accepted when the modern key is absent (conventions note).
+const ALIASES: &[(&str, &str)] = &[
+    ("maxOrder", "hips_order"),
+    ("minOrder", "hips_order_min"),
+    ("format", "hips_tile_format"),
+    ("coordsys", "hips_frame"),
+    ("pixelCut", "hips_pixel_cut"),
+    ("pixelRange", "hips_data_range"),
+    ("label", "obs_title"),
+];
+
+/// The key/value records of one `properties` file (or one HiPS-list record), aliases resolved.
+#[derive(Debug, Clone, Default)]
+pub struct RawProperties(pub BTreeMap<String, String>);
+
+impl RawProperties {
+    /// Parses `key = value` lines; `#` comments and blank lines are skipped, a value may hold `=`.
+    /// A key given twice keeps its last value. Legacy aliases fill in missing modern keys.
+    pub fn parse(text: &str) -> Self {
+        let mut map = BTreeMap::new();
+        for line in text.lines() {
+            let line = line.trim_start_matches('\u{feff}').trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let Some((key, value)) = line.split_once('=') else {
+                continue;
+            };
+            let key = key.trim();
+            if key.is_empty() {
+                continue;
+            }
+            map.insert(key.to_string(), value.trim().to_string());
+        }
+        for (legacy, modern) in ALIASES {
+            if !map.contains_key(*modern) {
+                if let Some(v) = map.get(*legacy).cloned() {
+                    map.insert(modern.to_string(), v);
+                }
+            }
+        }
+        RawProperties(map)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    fn parse_num<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .parse::<T>()
+                .map(Some)
+                .map_err(|_| Error::Properties(format!("`{key}` = `{v}` is not a valid number"))),
+        }
+    }
+}
+
+/// A survey's description: what tiles exist, how they look, and whom to credit.
+#[derive(Debug, Clone)]
+pub struct Properties {
+    pub id: Option<String>,
+    pub title: Option<String>,
+    pub order_max: u8,
+    pub order_min: u8,
+    pub tile_width: u32,
+    pub formats: Vec<TileFormat>,
+    pub frame: Frame,
+    pub colour: bool,
+    pub initial_ra: Option<f64>,
+    pub initial_dec: Option<f64>,
+    pub initial_fov: Option<f64>,
+    pub mirrors: Vec<String>,
+    pub copyright: Vec<String>,
+    pub pixel_cut: Option<(f64, f64)>,
+    pub raw: RawProperties,
+}
+
+impl Properties {
+    pub fn parse(text: &str) -> Result<Self> {
+        Self::from_raw(RawProperties::parse(text))
+    }
+
+    pub fn from_raw(raw: RawProperties) -> Result<Self> {
+        let order_max: u8 = raw
+            .parse_num("hips_order")?
+            .ok_or_else(|| Error::Properties("`hips_order` is missing".into()))?;
+        let order_min: u8 = raw.parse_num("hips_order_min")?.unwrap_or(0);
+        if order_max > 29 || order_min > order_max {
+            return Err(Error::Properties(format!(
+                "orders {order_min}..{order_max} are not a valid range (0 ≤ min ≤ max ≤ 29)"
+            )));
+        }
+        let tile_width: u32 = raw.parse_num("hips_tile_width")?.unwrap_or(512);
+        if !tile_width.is_power_of_two() || !(8..=4096).contains(&tile_width) {
+            return Err(Error::Properties(format!(
+                "`hips_tile_width` = {tile_width} is not a power of two between 8 and 4096"
+            )));
+        }
+        let format_list = raw.get("hips_tile_format").unwrap_or("jpeg");
+        let mut formats = Vec::new();
+        for name in format_list.split([' ', ',']).filter(|s| !s.is_empty()) {
+            // Unknown formats (webp, …) are listed by some surveys; skip them but keep the rest.
+            if let Some(f) = TileFormat::from_name(name) {
+                if !formats.contains(&f) {
+                    formats.push(f);
+                }
+            }
+        }
+        if formats.is_empty() {
+            return Err(Error::Properties(format!(
+                "no supported tile format in `{format_list}` (supported: jpeg png fits)"
+            )));
+        }
+        let frame = match raw.get("hips_frame") {
+            None => Frame::Icrs,
+            Some(name) => Frame::from_hips_name(name).ok_or_else(|| {
+                Error::Properties(format!("`hips_frame` = `{name}` is not a known frame"))
+            })?,
+        };
+        let is_true = |k: &str| raw.get(k).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let colour = raw
+            .get("dataproduct_subtype")
+            .is_some_and(|v| v.split_whitespace().any(|w| w == "color" || w == "colour"))
+            || is_true("isColored")
+            || is_true("isColor");
+        let mut mirrors: Vec<(u32, String)> = raw
+            .0
+            .iter()
+            .filter_map(|(k, v)| {
+                let rank = if k == "hips_service_url" {
+                    0
+                } else {
+                    k.strip_prefix("hips_service_url_")?.parse::<u32>().ok()? + 1
+                };
+                Some((rank, v.clone()))
+            })
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        mirrors.sort();
+        let copyright = ["obs_copyright", "hips_copyright"]
+            .iter()
+            .filter_map(|k| raw.get(k).map(str::to_string))
+            .collect();
+        let pixel_cut = raw.get("hips_pixel_cut").and_then(|v| {
+            let mut it = v.split_whitespace().filter_map(|s| s.parse::<f64>().ok());
+            Some((it.next()?, it.next()?))
+        });
+        Ok(Properties {
+            id: raw.get("creator_did").map(str::to_string),
+            title: raw.get("obs_title").map(str::to_string),
+            order_max,
+            order_min,
+            tile_width,
+            formats,
+            frame,
+            colour,
+            initial_ra: raw.parse_num("hips_initial_ra")?,
+            initial_dec: raw.parse_num("hips_initial_dec")?,
+            initial_fov: raw.parse_num("hips_initial_fov")?,
+            mirrors: mirrors.into_iter().map(|(_, v)| v).collect(),
+            copyright,
+            pixel_cut,
+            raw,
+        })
+    }
+
+    /// log2 of the tile width: tile pixels lie at HEALPix depth `order + tile_depth()`.
+    pub fn tile_depth(&self) -> u8 {
+        self.tile_width.trailing_zeros() as u8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modern_keys_win_over_legacy_aliases() {
+        let p = Properties::parse(
+            "# comment\n\nhips_order = 3\nmaxOrder = 9\nformat = png\nobs_title = a = b\n",
+        )
+        .unwrap();
+        assert_eq!(p.order_max, 3);
+        assert_eq!(p.formats, vec![TileFormat::Png]);
+        assert_eq!(p.title.as_deref(), Some("a = b"));
+        assert_eq!(p.tile_width, 512);
+    }
+
+    #[test]
+    fn legacy_only_survey_parses() {
+        let p = Properties::parse("maxOrder=5\nminOrder=2\ncoordsys=G\nisColored=true\nlabel=Old")
+            .unwrap();
+        assert_eq!((p.order_min, p.order_max), (2, 5));
+        assert_eq!(p.frame, Frame::Galactic);
+        assert!(p.colour);
+        assert_eq!(p.title.as_deref(), Some("Old"));
+    }
+
+    #[test]
+    fn mirrors_are_ordered_and_bad_values_rejected() {
+        let p = Properties::parse(
+            "hips_order=1\nhips_service_url_2=c\nhips_service_url=a\nhips_service_url_1=b",
+        )
+        .unwrap();
+        assert_eq!(p.mirrors, vec!["a", "b", "c"]);
+        assert!(Properties::parse("hips_order=x").is_err());
+        assert!(Properties::parse("hips_tile_format=jpeg").is_err());
+        assert!(Properties::parse("hips_order=3\nhips_tile_width=500").is_err());
+        assert!(Properties::parse("hips_order=3\nhips_frame=mars").is_err());
+    }
+}

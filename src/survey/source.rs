@@ -1,0 +1,71 @@
+//! Where a survey's files come from: a directory, the embedded assets, and (later) HTTP.
+
+use crate::error::{Error, Result};
+use std::path::PathBuf;
+
+/// Reads a survey's files by their path relative to the survey root (`properties`,
+/// `Norder3/Dir0/Npix304.jpg`, …). Implementations must be shareable across painter threads.
+pub trait TileSource: Send + Sync {
+    /// The file's bytes, or `Ok(None)` when the survey does not have it (HiPS is progressive:
+    /// a missing tile is not an error).
+    fn read(&self, rel_path: &str) -> Result<Option<Vec<u8>>>;
+}
+
+/// A survey laid out in a local directory.
+pub struct DirSource {
+    pub root: PathBuf,
+}
+
+impl TileSource for DirSource {
+    fn read(&self, rel_path: &str) -> Result<Option<Vec<u8>>> {
+        let path = self.root.join(rel_path);
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+}
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_assets.rs"));
+}
+
+/// The name of the survey used when none is given.
+pub const DEFAULT_EMBEDDED: &str = "Mellinger";
+
+/// A survey compiled into the binary from `assets/NAME/`.
+pub struct EmbeddedSource {
+    prefix: String,
+}
+
+impl EmbeddedSource {
+    /// The embedded survey called `name`, if there is one.
+    pub fn new(name: &str) -> Option<Self> {
+        let prefix = format!("{name}/");
+        embedded::FILES
+            .iter()
+            .any(|(p, _)| p.starts_with(&prefix))
+            .then_some(EmbeddedSource { prefix })
+    }
+
+    /// The names of all embedded surveys.
+    pub fn names() -> Vec<&'static str> {
+        let mut names: Vec<&str> = embedded::FILES
+            .iter()
+            .filter_map(|(p, _)| p.split_once('/').map(|(n, _)| n))
+            .collect();
+        names.dedup();
+        names
+    }
+}
+
+impl TileSource for EmbeddedSource {
+    fn read(&self, rel_path: &str) -> Result<Option<Vec<u8>>> {
+        let wanted = format!("{}{rel_path}", self.prefix);
+        Ok(embedded::FILES
+            .iter()
+            .find(|(p, _)| *p == wanted)
+            .map(|(_, bytes)| bytes.to_vec()))
+    }
+}

@@ -1,0 +1,273 @@
+//! A lenient reader for the primary image of a FITS tile, as real CDS tiles are written.
+//!
+//! Strict readers reject real tiles: `BLANK = -32768.0` written as a float literal, and files that
+//! stop right after the last data byte without the padding to 2880 bytes. This reader accepts
+//! both, applies BSCALE/BZERO, maps BLANK and NaN to "no data", and returns the image in display
+//! orientation (FITS stores the bottom row first).
+
+use crate::error::{Error, Result};
+use crate::raster::Raster;
+
+const CARD: usize = 80;
+const BLOCK: usize = 2880;
+
+/// The header keywords a tile reader needs.
+#[derive(Debug, Default)]
+struct ImageHeader {
+    bitpix: i64,
+    naxis: Vec<usize>,
+    bscale: f64,
+    bzero: f64,
+    blank: Option<f64>,
+    data_start: usize,
+}
+
+/// Parses the value part of a header card (after `= `): a number, a logical or a quoted string.
+pub(crate) fn card_value(raw: &str) -> &str {
+    let raw = raw.trim_start();
+    if let Some(rest) = raw.strip_prefix('\'') {
+        // A string ends at a quote not followed by another quote.
+        let bytes = rest.as_bytes();
+        let mut k = 0;
+        while k < bytes.len() {
+            if bytes[k] == b'\'' {
+                if bytes.get(k + 1) == Some(&b'\'') {
+                    k += 2;
+                    continue;
+                }
+                return &rest[..k];
+            }
+            k += 1;
+        }
+        rest
+    } else {
+        raw.split('/').next().unwrap_or("").trim()
+    }
+}
+
+/// Parses a FITS number, accepting the Fortran `D` exponent.
+pub(crate) fn parse_fits_number(v: &str) -> Option<f64> {
+    v.trim().replace(['D', 'd'], "E").parse::<f64>().ok()
+}
+
+/// Splits a FITS header into (keyword, raw value) pairs up to END; returns them and the header
+/// length rounded up to whole blocks.
+pub(crate) fn header_cards(bytes: &[u8]) -> Result<(Vec<(String, String)>, usize)> {
+    let mut cards = Vec::new();
+    let mut at = 0;
+    loop {
+        let Some(card) = bytes.get(at..at + CARD) else {
+            return Err(Error::decode(
+                "FITS header",
+                "no END card before the end of the file",
+            ));
+        };
+        at += CARD;
+        let card = std::str::from_utf8(card)
+            .map_err(|_| Error::decode("FITS header", "a header card is not ASCII"))?;
+        let key = card[..8].trim_end().to_string();
+        if key == "END" {
+            break;
+        }
+        if &card[8..10] == "= " {
+            cards.push((key, card_value(&card[10..]).to_string()));
+        }
+    }
+    Ok((cards, at.div_ceil(BLOCK) * BLOCK))
+}
+
+fn parse_header(bytes: &[u8]) -> Result<ImageHeader> {
+    if !bytes.starts_with(b"SIMPLE  =") {
+        return Err(Error::decode("FITS tile", "it does not start with SIMPLE"));
+    }
+    let (cards, data_start) = header_cards(bytes)?;
+    let get = |k: &str| {
+        cards
+            .iter()
+            .rev()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let num = |k: &str| -> Result<Option<f64>> {
+        match get(k) {
+            None => Ok(None),
+            Some(v) => parse_fits_number(v).map(Some).ok_or_else(|| {
+                Error::decode("FITS header", format!("{k} = `{v}` is not a number"))
+            }),
+        }
+    };
+    let int = |k: &str| -> Result<i64> {
+        let v = num(k)?.ok_or_else(|| Error::decode("FITS header", format!("{k} is missing")))?;
+        if v.fract() != 0.0 {
+            return Err(Error::decode(
+                "FITS header",
+                format!("{k} = {v} is not an integer"),
+            ));
+        }
+        Ok(v as i64)
+    };
+    let bitpix = int("BITPIX")?;
+    if ![8, 16, 32, 64, -32, -64].contains(&bitpix) {
+        return Err(Error::decode(
+            "FITS header",
+            format!("BITPIX = {bitpix} is not valid"),
+        ));
+    }
+    let n = int("NAXIS")?;
+    if !(2..=3).contains(&n) {
+        return Err(Error::decode(
+            "FITS tile",
+            format!("NAXIS = {n}; a tile is a 2-D image"),
+        ));
+    }
+    let mut naxis = Vec::new();
+    for k in 1..=n {
+        let len = int(&format!("NAXIS{k}"))?;
+        if !(1..=1 << 16).contains(&len) {
+            return Err(Error::decode(
+                "FITS header",
+                format!("NAXIS{k} = {len} is out of range"),
+            ));
+        }
+        naxis.push(len as usize);
+    }
+    Ok(ImageHeader {
+        bitpix,
+        naxis,
+        bscale: num("BSCALE")?.unwrap_or(1.0),
+        bzero: num("BZERO")?.unwrap_or(0.0),
+        blank: num("BLANK")?,
+        data_start,
+    })
+}
+
+/// Decodes the first plane of the primary image of an (uncompressed) FITS file.
+pub fn read_fits_image(bytes: &[u8]) -> Result<Raster> {
+    let h = parse_header(bytes)?;
+    let (width, height) = (h.naxis[0], h.naxis[1]);
+    let size = (h.bitpix.unsigned_abs() / 8) as usize;
+    let count = width * height;
+    let data = bytes
+        .get(h.data_start..h.data_start + count * size)
+        .ok_or_else(|| {
+            Error::decode(
+                "FITS tile",
+                format!(
+                    "the data is truncated ({} of {} bytes)",
+                    bytes.len().saturating_sub(h.data_start),
+                    count * size
+                ),
+            )
+        })?;
+    let scale = |raw: f64| -> f32 {
+        if h.blank == Some(raw) {
+            f32::NAN
+        } else {
+            (h.bzero + h.bscale * raw) as f32
+        }
+    };
+    let chunks = data.chunks_exact(size);
+    let values: Vec<f32> = match h.bitpix {
+        8 => data.iter().map(|&b| scale(b as f64)).collect(),
+        16 => chunks
+            .map(|c| scale(i16::from_be_bytes([c[0], c[1]]) as f64))
+            .collect(),
+        32 => chunks
+            .map(|c| scale(i32::from_be_bytes(c.try_into().unwrap()) as f64))
+            .collect(),
+        64 => chunks
+            .map(|c| scale(i64::from_be_bytes(c.try_into().unwrap()) as f64))
+            .collect(),
+        -32 => chunks
+            .map(|c| (h.bzero + h.bscale * f32::from_be_bytes(c.try_into().unwrap()) as f64) as f32)
+            .collect(),
+        _ => chunks
+            .map(|c| (h.bzero + h.bscale * f64::from_be_bytes(c.try_into().unwrap())) as f32)
+            .collect(),
+    };
+    Ok(Raster {
+        width,
+        height,
+        channels: 1,
+        data: values,
+    }
+    .flipped_rows())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes a minimal FITS file with the given extra cards and big-endian data, unpadded.
+    pub(crate) fn fits_bytes(
+        bitpix: i64,
+        w: usize,
+        h: usize,
+        extra: &[&str],
+        data: &[u8],
+    ) -> Vec<u8> {
+        let mut cards = vec![
+            "SIMPLE  =                    T".to_string(),
+            format!("BITPIX  = {bitpix:>20}"),
+            "NAXIS   =                    2".to_string(),
+            format!("NAXIS1  = {w:>20}"),
+            format!("NAXIS2  = {h:>20}"),
+        ];
+        cards.extend(extra.iter().map(|s| s.to_string()));
+        cards.push("END".into());
+        let mut out: Vec<u8> = cards
+            .iter()
+            .flat_map(|c| format!("{c:<80}").into_bytes())
+            .collect();
+        out.resize(out.len().div_ceil(BLOCK) * BLOCK, b' ');
+        out.extend_from_slice(data);
+        out
+    }
+
+    #[test]
+    fn int16_with_float_blank_scaling_and_no_padding() {
+        let raw: Vec<i16> = vec![1, 2, -32768, 4];
+        let data: Vec<u8> = raw.iter().flat_map(|v| v.to_be_bytes()).collect();
+        let bytes = fits_bytes(
+            16,
+            2,
+            2,
+            &[
+                "BSCALE  =                  2.0",
+                "BZERO   =              1.0D1",
+                "BLANK   =             -32768.0",
+            ],
+            &data,
+        );
+        let r = read_fits_image(&bytes).unwrap();
+        // File rows: [1, 2], [blank, 4]; display flips them.
+        assert!(r.data[0].is_nan());
+        assert_eq!(&r.data[1..], &[18.0, 12.0, 14.0]);
+    }
+
+    #[test]
+    fn every_bitpix_decodes() {
+        let cases: Vec<(i64, Vec<u8>)> = vec![
+            (8, vec![7u8]),
+            (32, 7i32.to_be_bytes().to_vec()),
+            (64, 7i64.to_be_bytes().to_vec()),
+            (-32, 7f32.to_be_bytes().to_vec()),
+            (-64, 7f64.to_be_bytes().to_vec()),
+        ];
+        for (bitpix, data) in cases {
+            let r = read_fits_image(&fits_bytes(bitpix, 1, 1, &[], &data)).unwrap();
+            assert_eq!(r.data, vec![7.0], "BITPIX {bitpix}");
+        }
+        let nan = read_fits_image(&fits_bytes(-32, 1, 1, &[], &f32::NAN.to_be_bytes())).unwrap();
+        assert!(nan.data[0].is_nan());
+    }
+
+    #[test]
+    fn broken_files_are_errors() {
+        assert!(read_fits_image(b"not a fits file").is_err());
+        let short = fits_bytes(16, 4, 4, &[], &[0u8; 10]);
+        let err = read_fits_image(&short).unwrap_err().to_string();
+        assert!(err.contains("truncated"), "{err}");
+        assert!(read_fits_image(&fits_bytes(12, 1, 1, &[], &[0u8; 2])).is_err());
+    }
+}
