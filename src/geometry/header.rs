@@ -16,7 +16,9 @@ pub fn read_header_file(path: &Path) -> Result<Cards> {
 
 /// Parses header bytes in any of the three forms.
 pub fn parse_header_bytes(bytes: &[u8]) -> Result<Cards> {
-    if bytes.starts_with(b"SIMPLE  =") {
+    // A FITS file is 80-byte cards without line breaks; a text header has one card a line.
+    let first_card = &bytes[..bytes.len().min(80)];
+    if bytes.starts_with(b"SIMPLE  =") && !first_card.contains(&b'\n') {
         return Ok(header_cards(bytes)
             .map_err(|e| Error::InvalidWcs(e.to_string()))?
             .0);
@@ -99,7 +101,11 @@ mod tests {
         ];
         assert_eq!(parse_header_bytes(text.as_bytes()).unwrap(), want);
         assert_eq!(parse_header_bytes(&fits).unwrap(), want);
-        assert_eq!(parse_header_bytes(json.as_bytes()).unwrap(), want);
+        let mut from_json = parse_header_bytes(json.as_bytes()).unwrap();
+        from_json.sort();
+        let mut sorted = want.clone();
+        sorted.sort();
+        assert_eq!(from_json, sorted, "JSON keys come in any order");
     }
 
     #[test]

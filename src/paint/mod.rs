@@ -2,6 +2,7 @@
 
 mod precise;
 mod sampler;
+mod seam;
 
 pub use precise::paint_precise;
 pub use sampler::{fallback_levels, Level, Sampler};

@@ -1,6 +1,7 @@
 //! Sampling a survey at a sky position: HEALPix bilinear (or nearest) interpolation over tile
 //! pixels, across tile borders, with fallback to coarser levels where tiles are missing.
 
+use super::seam::seam_weights;
 use super::Interpolation;
 use crate::store::TileStore;
 use crate::tile::{locate_cell, TileId, TileImage};
@@ -33,6 +34,16 @@ pub fn fallback_levels(store: &TileStore, order: u8, order_min: u8, tile_depth: 
         });
     }
     levels
+}
+
+/// What one level could give for a point.
+enum Coverage {
+    /// Every sample with weight was in a present tile (no-data pixels aside).
+    Complete,
+    /// Some weight fell in tiles the survey lacks; the value is from the rest.
+    Partial,
+    /// Nothing usable.
+    Empty,
 }
 
 /// A per-thread sampler with a small cache of recently used tiles (the store takes a lock).
@@ -75,26 +86,52 @@ impl<'s, 'a> Sampler<'s, 'a> {
 
     /// Writes into `out` the value at (`lon`, `lat`) radians in the survey frame, trying the
     /// levels finest first. Returns false (leaving `out` alone) where no level has data.
+    ///
+    /// A level whose interpolation lost weight to a missing tile yields to a coarser level that
+    /// has all its samples (renormalising there would extrapolate up to a cell); it is used only
+    /// when no coarser level does better. No-data pixels inside present tiles (BLANK, alpha 0)
+    /// are simply left out of the weighted mean.
     pub fn sample(&mut self, levels: &[Level], lon: f64, lat: f64, out: &mut [f32]) -> bool {
-        levels
-            .iter()
-            .any(|level| self.sample_level(*level, lon, lat, out))
+        let mut fallback: Option<[f32; 4]> = None;
+        let mut value = [0f32; 4];
+        let value = &mut value[..out.len()];
+        for level in levels {
+            match self.sample_level(*level, lon, lat, value) {
+                Coverage::Complete => {
+                    out.copy_from_slice(value);
+                    return true;
+                }
+                Coverage::Partial if fallback.is_none() => {
+                    let mut kept = [0f32; 4];
+                    kept[..value.len()].copy_from_slice(value);
+                    fallback = Some(kept);
+                }
+                _ => {}
+            }
+        }
+        match fallback {
+            Some(kept) => {
+                out.copy_from_slice(&kept[..out.len()]);
+                true
+            }
+            None => false,
+        }
     }
 
-    fn sample_level(&mut self, level: Level, lon: f64, lat: f64, out: &mut [f32]) -> bool {
+    fn sample_level(&mut self, level: Level, lon: f64, lat: f64, out: &mut [f32]) -> Coverage {
         let layer = cdshealpix::nested::get(level.order + level.tile_depth);
         let width = 1usize << level.tile_depth;
         if self.interpolation == Interpolation::Nearest {
             let (id, i, j) = locate_cell(layer.hash(lon, lat), level.order, level.tile_depth);
             let Some(tile) = self.tile(id, level.allsky) else {
-                return false;
+                return Coverage::Empty;
             };
             let px = tile.pixel(i, j);
             if px.iter().any(|v| v.is_nan()) {
-                return false;
+                return Coverage::Empty;
             }
             out.copy_from_slice(px);
-            return true;
+            return Coverage::Complete;
         }
         let (hash, dx, dy) = layer.hash_with_dxdy(lon, lat);
         let (id, i, j) = locate_cell(hash, level.order, level.tile_depth);
@@ -106,6 +143,7 @@ impl<'s, 'a> Sampler<'s, 'a> {
         let (fu, fv) = (u - i0, v - j0);
         let mut acc = [0f64; 4];
         let mut total = 0.0;
+        let mut absent = 0.0;
         let channels = out.len();
         let mut add = |tile: &TileImage, i: usize, j: usize, w: f64| {
             if w <= 0.0 {
@@ -124,7 +162,7 @@ impl<'s, 'a> Sampler<'s, 'a> {
             i0 >= 0.0 && j0 >= 0.0 && (i0 as usize) + 1 < width && (j0 as usize) + 1 < width;
         if inside {
             let Some(tile) = self.tile(id, level.allsky) else {
-                return false;
+                return Coverage::Empty;
             };
             let (i0, j0) = (i0 as usize, j0 as usize);
             add(&tile, i0, j0, (1.0 - fu) * (1.0 - fv));
@@ -132,19 +170,25 @@ impl<'s, 'a> Sampler<'s, 'a> {
             add(&tile, i0, j0 + 1, (1.0 - fu) * fv);
             add(&tile, i0 + 1, j0 + 1, fu * fv);
         } else {
-            for (cell, w) in layer.bilinear_interpolation(lon, lat) {
+            let cells = seam_weights(layer, lon, lat, layer.bilinear_interpolation(lon, lat));
+            for (cell, w) in cells {
                 let (id, i, j) = locate_cell(cell, level.order, level.tile_depth);
-                if let Some(tile) = self.tile(id, level.allsky) {
-                    add(&tile, i, j, w);
+                match self.tile(id, level.allsky) {
+                    Some(tile) => add(&tile, i, j, w),
+                    None => absent += w,
                 }
             }
         }
         if total <= 1e-12 {
-            return false;
+            return Coverage::Empty;
         }
         for c in 0..channels {
             out[c] = (acc[c] / total) as f32;
         }
-        true
+        if absent > 1e-12 {
+            Coverage::Partial
+        } else {
+            Coverage::Complete
+        }
     }
 }
