@@ -45,7 +45,7 @@ pub struct RenderArgs {
     #[arg(long, value_enum, default_value_t = FrameArg::Icrs)]
     pub frame: FrameArg,
     /// Field of view across the larger side, degrees [default: the survey's initial fov].
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub fov: Option<f64>,
     /// Output width in pixels [default: 1024].
     #[arg(long)]

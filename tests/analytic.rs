@@ -71,11 +71,9 @@ fn compare(survey: &Survey, view: &View, interpolation: Interpolation, order: u8
 
 fn view(
     projection: &str,
-    lon: f64,
-    lat: f64,
+    (lon, lat): (f64, f64),
     fov: f64,
-    w: usize,
-    h: usize,
+    (w, h): (usize, usize),
     rotation: f64,
     frame: Frame,
 ) -> View {
@@ -113,22 +111,22 @@ fn bilinear_renders_match_the_analytic_sky_in_every_setting() {
     let spec = AnalyticSurvey::default();
     let survey = Survey::open(Some(spec.write(dir.path()).to_str().unwrap())).unwrap();
     let cases = [
-        view("TAN", 10.0, 20.0, 20.0, 160, 120, 0.0, Frame::Icrs),
-        view("TAN", 10.0, 20.0, 20.0, 160, 120, 33.0, Frame::Galactic),
-        view("SIN", 0.0, 89.5, 40.0, 120, 120, 0.0, Frame::Icrs),
-        view("SIN", 123.0, -90.0, 40.0, 120, 120, 10.0, Frame::Icrs),
-        view("AIT", 0.0, 0.0, 360.0, 240, 120, 0.0, Frame::Galactic),
-        view("MOL", 180.0, 0.0, 360.0, 240, 120, 0.0, Frame::Icrs),
-        view("CAR", 180.0, 0.0, 40.0, 160, 100, 30.0, Frame::Icrs),
-        view("TAN", 45.0, 0.0, 10.0, 100, 100, 45.0, Frame::Icrs),
-        view("TAN", 0.0, 41.81, 10.0, 100, 100, 0.0, Frame::Icrs),
-        view("ZEA", 300.0, -41.81, 60.0, 100, 100, 0.0, Frame::Icrs),
-        view("STG", 90.0, 60.0, 60.0, 100, 80, 0.0, Frame::Galactic),
-        view("ARC", 200.0, 10.0, 90.0, 100, 80, 0.0, Frame::Icrs),
-        view("MER", 10.0, 0.0, 120.0, 120, 80, 0.0, Frame::Icrs),
-        view("CEA", 10.0, 0.0, 120.0, 120, 80, 0.0, Frame::Icrs),
-        view("HPX", 0.0, 0.0, 360.0, 160, 80, 0.0, Frame::Icrs),
-        view("COD", 60.0, 45.0, 60.0, 100, 80, 0.0, Frame::Icrs),
+        view("TAN", (10.0, 20.0), 20.0, (160, 120), 0.0, Frame::Icrs),
+        view("TAN", (10.0, 20.0), 20.0, (160, 120), 33.0, Frame::Galactic),
+        view("SIN", (0.0, 89.5), 40.0, (120, 120), 0.0, Frame::Icrs),
+        view("SIN", (123.0, -90.0), 40.0, (120, 120), 10.0, Frame::Icrs),
+        view("AIT", (0.0, 0.0), 360.0, (240, 120), 0.0, Frame::Galactic),
+        view("MOL", (180.0, 0.0), 360.0, (240, 120), 0.0, Frame::Icrs),
+        view("CAR", (180.0, 0.0), 40.0, (160, 100), 30.0, Frame::Icrs),
+        view("TAN", (45.0, 0.0), 10.0, (100, 100), 45.0, Frame::Icrs),
+        view("TAN", (0.0, 41.81), 10.0, (100, 100), 0.0, Frame::Icrs),
+        view("ZEA", (300.0, -41.81), 60.0, (100, 100), 0.0, Frame::Icrs),
+        view("STG", (90.0, 60.0), 60.0, (100, 80), 0.0, Frame::Galactic),
+        view("ARC", (200.0, 10.0), 90.0, (100, 80), 0.0, Frame::Icrs),
+        view("MER", (10.0, 0.0), 120.0, (120, 80), 0.0, Frame::Icrs),
+        view("CEA", (10.0, 0.0), 120.0, (120, 80), 0.0, Frame::Icrs),
+        view("HPX", (0.0, 0.0), 360.0, (160, 80), 0.0, Frame::Icrs),
+        view("COD", (60.0, 45.0), 60.0, (100, 80), 0.0, Frame::Icrs),
     ];
     for v in &cases {
         let e = compare(&survey, v, Interpolation::Bilinear, 1);
@@ -155,8 +153,8 @@ fn surveys_in_other_frames_are_rotated_correctly() {
         };
         let survey = Survey::open(Some(spec.write(dir.path()).to_str().unwrap())).unwrap();
         for v in [
-            view("TAN", 266.4, -28.9, 30.0, 120, 90, 0.0, Frame::Icrs),
-            view("AIT", 0.0, 0.0, 360.0, 200, 100, 0.0, Frame::Icrs),
+            view("TAN", (266.4, -28.9), 30.0, (120, 90), 0.0, Frame::Icrs),
+            view("AIT", (0.0, 0.0), 360.0, (200, 100), 0.0, Frame::Icrs),
         ] {
             let e = compare(&survey, &v, Interpolation::Bilinear, 1);
             assert_eq!(e.painted, e.expected);
@@ -175,7 +173,7 @@ fn the_comparison_catches_tiles_stored_the_wrong_way_up() {
     let survey = Survey::open(Some(spec.write(dir.path()).to_str().unwrap())).unwrap();
     let e = compare(
         &survey,
-        &view("TAN", 10.0, 20.0, 20.0, 100, 100, 0.0, Frame::Icrs),
+        &view("TAN", (10.0, 20.0), 20.0, (100, 100), 0.0, Frame::Icrs),
         Interpolation::Bilinear,
         1,
     );
@@ -191,7 +189,7 @@ fn nearest_sampling_stays_within_one_cell() {
     let dir = tempfile::tempdir().unwrap();
     let spec = AnalyticSurvey::default();
     let survey = Survey::open(Some(spec.write(dir.path()).to_str().unwrap())).unwrap();
-    let v = view("TAN", 30.0, -10.0, 20.0, 120, 120, 0.0, Frame::Icrs);
+    let v = view("TAN", (30.0, -10.0), 20.0, (120, 120), 0.0, Frame::Icrs);
     let e = compare(&survey, &v, Interpolation::Nearest, 1);
     eprintln!("nearest: max {:.4} mean {:.5}", e.max_ratio, e.mean_ratio);
     assert_eq!(e.painted, e.expected);
@@ -216,11 +214,9 @@ fn missing_tiles_fall_back_to_their_parent_without_holes() {
     let (lon, lat) = layer.center(missing.ipix);
     let v = view(
         "TAN",
-        lon.to_degrees(),
-        lat.to_degrees(),
+        (lon.to_degrees(), lat.to_degrees()),
         40.0,
-        100,
-        100,
+        (100, 100),
         0.0,
         Frame::Icrs,
     );

@@ -1,0 +1,306 @@
+//! The `hipscut` command: successful renders, their files, and clear failures on bad input.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use support::data_dir;
+
+fn hipscut(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hipscut"))
+        .args(args)
+        .output()
+        .expect("hipscut runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn read_fits(path: &Path) -> (Vec<usize>, Vec<f32>, fitsio::FitsFile) {
+    let mut f = fitsio::FitsFile::open(path).unwrap();
+    let hdu = f.primary_hdu().unwrap();
+    let shape = match &hdu.info {
+        fitsio::hdu::HduInfo::ImageInfo { shape, .. } => shape.clone(),
+        _ => panic!("not an image"),
+    };
+    let data: Vec<f32> = hdu.read_image(&mut f).unwrap();
+    (shape, data, f)
+}
+
+fn key_f64(f: &mut fitsio::FitsFile, key: &str) -> f64 {
+    f.primary_hdu().unwrap().read_key::<f64>(f, key).unwrap()
+}
+
+fn key_str(f: &mut fitsio::FitsFile, key: &str) -> String {
+    f.primary_hdu().unwrap().read_key::<String>(f, key).unwrap()
+}
+
+#[test]
+fn default_render_makes_a_real_all_sky_picture() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sky.png");
+    let o = hipscut(&["render", "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let img = image::open(&out).unwrap().to_rgba8();
+    assert_eq!((img.width(), img.height()), (1024, 512));
+    // The all-sky ellipse is painted, its outside corners are transparent.
+    assert_eq!(img.get_pixel(0, 0)[3], 0);
+    let centre = img.get_pixel(512, 256);
+    assert_eq!(centre[3], 255);
+    let lit = img
+        .pixels()
+        .filter(|p| p[3] == 255 && p[0] as u32 + p[1] as u32 + p[2] as u32 > 60)
+        .count();
+    assert!(lit > 20_000, "the Milky Way shows: {lit} bright pixels");
+    assert!(stderr(&o).contains("order 0"), "{}", stderr(&o));
+}
+
+#[test]
+fn colour_fits_output_is_a_cube_with_wcs_and_credits() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gc.fits");
+    let o = hipscut(&[
+        "render",
+        "--lon",
+        "0",
+        "--lat",
+        "0",
+        "--frame",
+        "galactic",
+        "--fov",
+        "60",
+        "--width",
+        "120",
+        "--height",
+        "90",
+        "--projection",
+        "CAR",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (shape, data, mut f) = read_fits(&out);
+    assert_eq!(shape, vec![3, 90, 120]);
+    assert!(
+        data.iter().all(|v| v.is_finite()),
+        "the whole sky is covered"
+    );
+    assert_eq!(key_str(&mut f, "CTYPE1"), "GLON-CAR");
+    assert_eq!(key_f64(&mut f, "CRPIX1"), 60.5);
+    assert_eq!(key_f64(&mut f, "CRPIX2"), 45.5);
+    assert!((key_f64(&mut f, "CD1_1") + 0.5).abs() < 1e-12);
+    assert!(key_str(&mut f, "COPYRGHT").contains("Mellinger"));
+    assert_eq!(
+        key_str(&mut f, "HIPS_ID"),
+        "ivo://test/P/stellarium_milkyway"
+    );
+    assert!(key_str(&mut f, "CREATOR").starts_with("hipscut "));
+}
+
+#[test]
+fn fits_survey_gives_float_fits_and_stretched_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let survey = data_dir("DSS2Red");
+    let fits = dir.path().join("dss.fits");
+    // Centred on tile 448, wide enough to reach past the sample's tiles.
+    let (lon, lat) = cdshealpix::nested::get(3).center(448);
+    let (lon, lat) = (lon.to_degrees().to_string(), lat.to_degrees().to_string());
+    let args = |out: &str| {
+        vec![
+            "render".to_string(),
+            "--survey".into(),
+            survey.to_str().unwrap().into(),
+            "--lon".into(),
+            lon.clone(),
+            "--lat".into(),
+            lat.clone(),
+            "--fov".into(),
+            "12".into(),
+            "--width".into(),
+            "200".into(),
+            "--height".into(),
+            "150".into(),
+            "--tile-format".into(),
+            "fits".into(),
+            // The sample holds order 3 only; the pixel scale alone would ask for order 1.
+            "--order".into(),
+            "3".into(),
+            "-o".into(),
+            out.into(),
+        ]
+    };
+    let o = Command::new(env!("CARGO_BIN_EXE_hipscut"))
+        .args(args(fits.to_str().unwrap()))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (shape, data, mut f) = read_fits(&fits);
+    assert_eq!(shape, vec![150, 200]);
+    let finite = data.iter().filter(|v| v.is_finite()).count();
+    assert!(
+        finite > 0 && finite < data.len(),
+        "part of the field is outside the sample tiles"
+    );
+    assert_eq!(key_f64(&mut f, "HIPSORDR"), 3.0);
+    assert_eq!(key_str(&mut f, "HIPSFMT"), "fits");
+
+    let png = dir.path().join("dss.png");
+    let o = Command::new(env!("CARGO_BIN_EXE_hipscut"))
+        .args(args(png.to_str().unwrap()))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let img = image::open(&png).unwrap().to_luma_alpha8();
+    // FITS row 1 is the bottom PNG row: no-data pixels agree between the two files.
+    for (k, v) in data.iter().enumerate() {
+        let (fits_row, col) = (k / 200, k % 200);
+        let alpha = img.get_pixel(col as u32, (149 - fits_row) as u32)[1];
+        assert_eq!(alpha == 0, v.is_nan(), "pixel {col},{fits_row}");
+    }
+    let levels: Vec<u8> = img.pixels().filter(|p| p[1] == 255).map(|p| p[0]).collect();
+    assert!(
+        levels.contains(&0) && levels.contains(&255),
+        "the stretch spans the 8 bits"
+    );
+}
+
+#[test]
+fn wcs_headers_in_text_json_and_fits_give_the_same_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("field.hdr");
+    std::fs::write(
+        &text,
+        "NAXIS   =                    2\nNAXIS1  =                   64\nNAXIS2  =                   48\n\
+         CTYPE1  = 'RA---SIN'\nCTYPE2  = 'DEC--SIN'\nCRPIX1  =                 32.5\nCRPIX2  =                 24.5\n\
+         CRVAL1  =                 83.6\nCRVAL2  =                 22.0\nCDELT1  =                 -0.5\n\
+         CDELT2  =                  0.5\nCROTA2  =                 20.0\nRADESYS = 'ICRS'\nEND\n",
+    )
+    .unwrap();
+    let json = dir.path().join("field.json");
+    std::fs::write(
+        &json,
+        r#"{"NAXIS1": 64, "NAXIS2": 48, "CTYPE1": "RA---SIN", "CTYPE2": "DEC--SIN", "CRPIX1": 32.5,
+            "CRPIX2": 24.5, "CRVAL1": 83.6, "CRVAL2": 22.0, "CDELT1": -0.5, "CDELT2": 0.5, "CROTA2": 20.0}"#,
+    )
+    .unwrap();
+    let from_text = dir.path().join("a.fits");
+    let from_json = dir.path().join("b.fits");
+    let from_fits = dir.path().join("c.fits");
+    for (hdr, out) in [
+        (&text, &from_text),
+        (&json, &from_json),
+        (&from_text, &from_fits),
+    ] {
+        let o = hipscut(&[
+            "render",
+            "--wcs",
+            hdr.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}: {}", hdr.display(), stderr(&o));
+    }
+    let (shape, a, mut f) = read_fits(&from_text);
+    assert_eq!(shape, vec![3, 48, 64]);
+    assert_eq!(key_f64(&mut f, "CROTA2"), 20.0);
+    let (_, b, _) = read_fits(&from_json);
+    let (_, c, _) = read_fits(&from_fits);
+    assert_eq!(a, b);
+    assert_eq!(a, c);
+}
+
+#[test]
+fn survey_command_describes_the_survey() {
+    let o = hipscut(&["survey", data_dir("DSS2Red").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    for needle in [
+        "DSS2 Red",
+        "ivo://CDS/P/DSS2/red",
+        "0..3",
+        "512 px",
+        "jpeg fits",
+        "icrs",
+        "STScI/NASA",
+    ] {
+        assert!(text.contains(needle), "missing {needle} in\n{text}");
+    }
+}
+
+/// Each bad input fails with a message naming the problem, and leaves no file behind.
+#[test]
+fn bad_inputs_fail_cleanly_without_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken");
+    std::fs::create_dir(&broken).unwrap();
+    std::fs::write(broken.join("properties"), "hips_order = lots\n").unwrap();
+    let garbage = dir.path().join("garbage.hdr");
+    std::fs::write(&garbage, "this is not a header\n").unwrap();
+    let no_proj = dir.path().join("noproj.hdr");
+    std::fs::write(
+        &no_proj,
+        "NAXIS1 = 10\nNAXIS2 = 10\nCTYPE1 = 'RA'\nCTYPE2 = 'DEC'\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out.png");
+    let o = out.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--fov", "0"], "field of view"),
+        (vec!["--fov", "400"], "field of view"),
+        (vec!["--fov", "-3"], "field of view"),
+        (vec!["--width", "0"], "zero side"),
+        (vec!["--width", "100000"], "above the limit"),
+        (vec!["--lon", "10", "--lat", "95"], "latitude"),
+        (vec!["--lon", "10"], "--lat"),
+        (vec!["--projection", "XYZ"], "unknown projection"),
+        (vec!["--survey", "/nonexistent/survey"], "not a directory"),
+        (vec!["--survey", broken.to_str().unwrap()], "hips_order"),
+        (
+            vec!["--survey", "https://example.invalid/hips"],
+            "unsupported survey location",
+        ),
+        (vec!["--wcs", "/nonexistent.hdr"], "nonexistent.hdr"),
+        (vec!["--wcs", garbage.to_str().unwrap()], "invalid WCS"),
+        (vec!["--wcs", no_proj.to_str().unwrap()], "CTYPE"),
+        (vec!["--tile-format", "fits"], "not offered"),
+        (vec!["--order", "7"], "outside the survey's orders"),
+    ];
+    for (extra, needle) in cases {
+        let mut args = vec!["render", "-o", o];
+        args.extend(extra.iter());
+        let result = hipscut(&args);
+        let err = stderr(&result);
+        assert!(!result.status.success(), "{extra:?} should fail");
+        assert!(
+            err.to_lowercase().contains(&needle.to_lowercase()),
+            "{extra:?}: `{needle}` not in: {err}"
+        );
+        assert!(!err.contains("panicked"), "{extra:?} panicked: {err}");
+        assert!(!out.exists(), "{extra:?} left an output file");
+    }
+    let bad_ext = dir.path().join("out.gif");
+    let result = hipscut(&["render", "-o", bad_ext.to_str().unwrap()]);
+    assert!(!result.status.success() && stderr(&result).contains(".fits, .png or .jpg"));
+    assert!(!bad_ext.exists());
+    // No temporary files are left in the output directory either.
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".hipscut"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn a_failed_render_leaves_an_existing_output_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("keep.png");
+    std::fs::write(&out, b"previous contents").unwrap();
+    let result = hipscut(&["render", "--fov", "0", "-o", out.to_str().unwrap()]);
+    assert!(!result.status.success());
+    assert_eq!(std::fs::read(&out).unwrap(), b"previous contents");
+    let result = hipscut(&["render", "--width", "64", "-o", out.to_str().unwrap()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(image::open(&out).is_ok(), "a successful render replaces it");
+}

@@ -1,0 +1,136 @@
+//! Tests on real CDS tiles: orientation of FITS against JPEG, Allsky slicing, gzip and
+//! unpadded FITS tiles, and renders of the same field from either format.
+
+mod support;
+
+use hipscut::geometry::{lonlat_to_xyz, xyz_to_lonlat, Frame};
+use hipscut::paint::Interpolation;
+use hipscut::tile::{decode_raster, slice_allsky, TileFormat};
+use hipscut::{render, Raster, RenderRequest, Survey};
+use support::{correlation, data_dir};
+
+fn decode_file(path: &std::path::Path, format: TileFormat) -> Raster {
+    let bytes = std::fs::read(path).unwrap();
+    decode_raster(&bytes, format, 1, &path.display().to_string()).unwrap()
+}
+
+#[test]
+fn fits_tiles_agree_with_jpeg_tiles_only_when_flipped() {
+    let dir = data_dir("DSS2Red/Norder3/Dir0");
+    for n in [304, 448] {
+        let fits = decode_file(&dir.join(format!("Npix{n}.fits")), TileFormat::Fits);
+        let jpeg = decode_file(&dir.join(format!("Npix{n}.jpg")), TileFormat::Jpeg);
+        assert_eq!((fits.width, fits.height), (512, 512));
+        let flipped_back = fits.clone().flipped_rows();
+        let r = correlation(&fits.data, &jpeg.data);
+        let r_wrong = correlation(&flipped_back.data, &jpeg.data);
+        assert!(r > 0.85, "tile {n}: r = {r} with the flip");
+        assert!(r_wrong < 0.3, "tile {n}: r = {r_wrong} without the flip");
+    }
+}
+
+#[test]
+fn real_fits_quirks_decode() {
+    // Npix304.fits: BLANK = -32768.0 as a float literal and no padding to 2880 bytes.
+    let path = data_dir("DSS2Red/Norder3/Dir0/Npix304.fits");
+    let bytes = std::fs::read(&path).unwrap();
+    assert_ne!(bytes.len() % 2880, 0, "the sample must be the unpadded one");
+    let tile = decode_file(&path, TileFormat::Fits);
+    assert_eq!((tile.width, tile.height), (512, 512));
+    assert!(tile.data.iter().filter(|v| v.is_finite()).count() > 200_000);
+    // Npix448.fits is stored gzip-compressed under its .fits name, as Hipsgen may do.
+    let gz = std::fs::read(data_dir("DSS2Red/Norder3/Dir0/Npix448.fits")).unwrap();
+    assert_eq!(&gz[..2], &[0x1f, 0x8b]);
+    let tile = decode_file(
+        &data_dir("DSS2Red/Norder3/Dir0/Npix448.fits"),
+        TileFormat::Fits,
+    );
+    let finite: Vec<f32> = tile
+        .data
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
+    assert!(finite.len() > 200_000);
+    let spread = finite.iter().copied().fold(f32::MIN, f32::max)
+        - finite.iter().copied().fold(f32::MAX, f32::min);
+    assert!(spread > 100.0, "real data has structure");
+}
+
+#[test]
+fn allsky_cells_match_their_downsampled_tiles() {
+    let allsky = decode_file(&data_dir("IRAC4/Norder3/Allsky.jpg"), TileFormat::Jpeg);
+    let cells = slice_allsky(&allsky, 3).unwrap();
+    assert_eq!(cells.len(), 768);
+    // Tiles with structure (nearly empty ones correlate with any empty cell).
+    for n in [282, 293] {
+        let tile = decode_file(
+            &data_dir(&format!("IRAC4/Norder3/Dir0/Npix{n}.jpg")),
+            TileFormat::Jpeg,
+        );
+        let cell = &cells[n];
+        let k = tile.width / cell.width;
+        let mut down = Vec::with_capacity(cell.width * cell.width);
+        for r in 0..cell.width {
+            for c in 0..cell.width {
+                let mut sum = 0.0;
+                for dr in 0..k {
+                    for dc in 0..k {
+                        sum += tile.pixel(r * k + dr, c * k + dc)[0];
+                    }
+                }
+                down.push(sum / (k * k) as f32);
+            }
+        }
+        let r = correlation(&cell.data, &down);
+        assert!(r > 0.95, "Allsky cell {n}: r = {r}");
+        // No other cell matches nearly as well: the slicing picks the right one.
+        let best_other = (0..cells.len())
+            .filter(|&m| m != n)
+            .map(|m| correlation(&cells[m].data, &down))
+            .filter(|r| r.is_finite())
+            .fold(-1.0, f64::max);
+        assert!(
+            best_other < r - 0.1,
+            "another cell matches tile {n} as well: {best_other}"
+        );
+    }
+}
+
+fn dss2_field(format: TileFormat) -> Raster {
+    let survey = Survey::open(Some(data_dir("DSS2Red").to_str().unwrap())).unwrap();
+    let layer = cdshealpix::nested::get(3);
+    let (a, b) = (layer.center(448), layer.center(449));
+    let (va, vb) = (lonlat_to_xyz(a.0, a.1), lonlat_to_xyz(b.0, b.1));
+    let (lon, lat) = xyz_to_lonlat([va[0] + vb[0], va[1] + vb[1], va[2] + vb[2]]);
+    let req = RenderRequest {
+        lon: Some(lon.to_degrees()),
+        lat: Some(lat.to_degrees()),
+        frame: Some(Frame::Icrs),
+        fov: Some(3.0),
+        width: Some(300),
+        height: Some(300),
+        tile_format: Some(format),
+        interpolation: Interpolation::Bilinear,
+        ..Default::default()
+    };
+    let rendered = render(&survey, &req).unwrap();
+    assert_eq!(rendered.order, 3);
+    assert_eq!(rendered.stats.failed, 0, "{:?}", rendered.failures);
+    rendered.image
+}
+
+#[test]
+fn dss2_field_from_fits_and_from_jpeg_tiles_agree() {
+    let fits = dss2_field(TileFormat::Fits);
+    let jpeg = dss2_field(TileFormat::Jpeg);
+    let painted = fits.data.iter().filter(|v| v.is_finite()).count();
+    assert_eq!(
+        painted,
+        fits.data.len(),
+        "the field lies inside tiles 448 and 449"
+    );
+    let r = correlation(&fits.data, &jpeg.data);
+    eprintln!("DSS2 field FITS vs JPEG: r = {r}");
+    assert!(r > 0.85, "r = {r}");
+}
