@@ -18,5 +18,7 @@ pub mod tile;
 
 pub use error::{Error, Result};
 pub use raster::Raster;
-pub use render::{render, render_to_file, write_rendered, RenderRequest, Rendered};
+pub use render::{
+    render, render_to_file, render_with_store, tile_store, write_rendered, RenderRequest, Rendered,
+};
 pub use survey::Survey;

@@ -93,43 +93,33 @@ pub fn resolve_geometry(survey: &Survey, req: &RenderRequest) -> Result<OutputGe
 
 /// Renders the requested field of `survey` into a float raster.
 pub fn render(survey: &Survey, req: &RenderRequest) -> Result<Rendered> {
-    let geometry = resolve_geometry(survey, req)?;
-    render_geometry(survey, &geometry, req).map(|(image, order, tile_format, stats, failures)| {
-        Rendered {
-            image,
-            geometry,
-            order,
-            tile_format,
-            interpolation: req.interpolation,
-            stats,
-            failures,
-        }
-    })
+    let store = tile_store(survey, req.tile_format)?;
+    render_with_store(survey, &store, req)
 }
 
-type Painted = (Raster, u8, TileFormat, LoadStats, Vec<String>);
-
-fn render_geometry(
-    survey: &Survey,
-    geometry: &OutputGeometry,
-    req: &RenderRequest,
-) -> Result<Painted> {
+/// A tile store for `survey` in the requested tile format (default: the survey's first).
+/// Keeping it across renders keeps the decoded tiles: later renders of nearby fields are warm.
+pub fn tile_store(survey: &Survey, format: Option<TileFormat>) -> Result<TileStore<'_>> {
     let p = &survey.properties;
-    let format = match req.tile_format {
+    let format = match format {
         None => p.formats[0],
         Some(f) if p.formats.contains(&f) => f,
         Some(f) => {
             return Err(Error::TileFormatNotOffered {
                 wanted: f.name().into(),
-                offered: p
-                    .formats
-                    .iter()
-                    .map(|f| f.name())
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                offered: p.formats.iter().map(|f| f.name()).collect::<Vec<_>>().join(" "),
             })
         }
     };
+    let channels = if p.colour && format != TileFormat::Fits { 3 } else { 1 };
+    Ok(TileStore::new(survey, format, channels))
+}
+
+/// Renders with the tiles of `store` (which must belong to `survey`), loading what it lacks.
+/// The request's tile format is the store's.
+pub fn render_with_store(survey: &Survey, store: &TileStore, req: &RenderRequest) -> Result<Rendered> {
+    let geometry = resolve_geometry(survey, req)?;
+    let p = &survey.properties;
     let pixel_deg = geometry
         .pixel_scale_deg()
         .ok_or_else(|| Error::InvalidWcs("the pixel scale cannot be measured".into()))?;
@@ -143,17 +133,19 @@ fn render_geometry(
             )))
         }
     };
-    let channels = if p.colour && format != TileFormat::Fits {
-        3
-    } else {
-        1
-    };
-    let store = TileStore::new(survey, format, channels);
     let to_survey = FrameRotation::new(geometry.frame, p.frame);
-    store.prefetch(&tiles_under(geometry, &to_survey, order, pixel_deg));
-    let levels = fallback_levels(&store, order, p.order_min, p.tile_depth());
-    let image = paint_precise(geometry, &to_survey, &levels, &store, req.interpolation);
-    Ok((image, order, format, store.stats(), store.failures()))
+    store.prefetch(&tiles_under(&geometry, &to_survey, order, pixel_deg));
+    let levels = fallback_levels(store, order, p.order_min, p.tile_depth());
+    let image = paint_precise(&geometry, &to_survey, &levels, store, req.interpolation);
+    Ok(Rendered {
+        image,
+        geometry,
+        order,
+        tile_format: store.format,
+        interpolation: req.interpolation,
+        stats: store.stats(),
+        failures: store.failures(),
+    })
 }
 
 /// Writes a rendered image to `output` (format from the extension), atomically.

@@ -65,23 +65,26 @@ impl<'s, 'a> Sampler<'s, 'a> {
         }
     }
 
+    /// The tile (or Allsky cell) `id`, through the cache of recent tiles.
     #[inline]
-    fn tile(&mut self, id: TileId, allsky: bool) -> Option<Arc<TileImage>> {
-        for (rid, rall, tile) in &self.recent {
-            if *rid == id && *rall == allsky {
-                return tile.clone();
+    fn tile(&mut self, id: TileId, allsky: bool) -> Option<&TileImage> {
+        let slot = match self.recent.iter().position(|(rid, rall, _)| *rid == id && *rall == allsky) {
+            Some(slot) => slot,
+            None => {
+                let tile = if allsky {
+                    self.store
+                        .allsky()
+                        .and_then(|a| a.tiles.get(id.ipix as usize).cloned())
+                } else {
+                    self.store.get(id)
+                };
+                let slot = self.next;
+                self.recent[slot] = (id, allsky, tile);
+                self.next = (self.next + 1) % self.recent.len();
+                slot
             }
-        }
-        let tile = if allsky {
-            self.store
-                .allsky()
-                .and_then(|a| a.tiles.get(id.ipix as usize).cloned())
-        } else {
-            self.store.get(id)
         };
-        self.recent[self.next] = (id, allsky, tile.clone());
-        self.next = (self.next + 1) % self.recent.len();
-        tile
+        self.recent[slot].2.as_deref()
     }
 
     /// Writes into `out` the value at (`lon`, `lat`) radians in the survey frame, trying the
@@ -145,7 +148,7 @@ impl<'s, 'a> Sampler<'s, 'a> {
         let mut total = 0.0;
         let mut absent = 0.0;
         let channels = out.len();
-        let mut add = |tile: &TileImage, i: usize, j: usize, w: f64| {
+        let add = |tile: &TileImage, i: usize, j: usize, w: f64, acc: &mut [f64; 4], total: &mut f64| {
             if w <= 0.0 {
                 return;
             }
@@ -153,10 +156,10 @@ impl<'s, 'a> Sampler<'s, 'a> {
             if px.iter().any(|v| v.is_nan()) {
                 return;
             }
-            for c in 0..channels {
-                acc[c] += w * px[c] as f64;
+            for (a, &v) in acc.iter_mut().zip(px) {
+                *a += w * v as f64;
             }
-            total += w;
+            *total += w;
         };
         let inside =
             i0 >= 0.0 && j0 >= 0.0 && (i0 as usize) + 1 < width && (j0 as usize) + 1 < width;
@@ -165,16 +168,16 @@ impl<'s, 'a> Sampler<'s, 'a> {
                 return Coverage::Empty;
             };
             let (i0, j0) = (i0 as usize, j0 as usize);
-            add(&tile, i0, j0, (1.0 - fu) * (1.0 - fv));
-            add(&tile, i0 + 1, j0, fu * (1.0 - fv));
-            add(&tile, i0, j0 + 1, (1.0 - fu) * fv);
-            add(&tile, i0 + 1, j0 + 1, fu * fv);
+            add(tile, i0, j0, (1.0 - fu) * (1.0 - fv), &mut acc, &mut total);
+            add(tile, i0 + 1, j0, fu * (1.0 - fv), &mut acc, &mut total);
+            add(tile, i0, j0 + 1, (1.0 - fu) * fv, &mut acc, &mut total);
+            add(tile, i0 + 1, j0 + 1, fu * fv, &mut acc, &mut total);
         } else {
             let cells = seam_weights(layer, lon, lat, layer.bilinear_interpolation(lon, lat));
             for (cell, w) in cells {
                 let (id, i, j) = locate_cell(cell, level.order, level.tile_depth);
                 match self.tile(id, level.allsky) {
-                    Some(tile) => add(&tile, i, j, w),
+                    Some(tile) => add(tile, i, j, w, &mut acc, &mut total),
                     None => absent += w,
                 }
             }
