@@ -25,8 +25,10 @@ pub enum Error {
     InvalidParameter(String),
     #[error("invalid WCS header: {0}")]
     InvalidWcs(String),
-    #[error("unknown projection `{0}` (known: {known})", known = crate::geometry::PROJECTION_CODES.join(" "))]
+    #[error("unknown projection `{0}` (supported: {known})", known = crate::geometry::PROJECTION_CODES.join(" "))]
     UnknownProjection(String),
+    #[error("projection `{0}` is not supported: its mapping disagrees with wcslib (supported: {known})", known = crate::geometry::PROJECTION_CODES.join(" "))]
+    RefusedProjection(String),
     #[error("unsupported output file `{0}`: the name must end in .fits, .png or .jpg")]
     UnsupportedOutput(PathBuf),
     #[error("cannot write {path}: {reason}")]

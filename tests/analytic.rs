@@ -126,7 +126,7 @@ fn bilinear_renders_match_the_analytic_sky_in_every_setting() {
         view("MER", (10.0, 0.0), 120.0, (120, 80), 0.0, Frame::Icrs),
         view("CEA", (10.0, 0.0), 120.0, (120, 80), 0.0, Frame::Icrs),
         view("HPX", (0.0, 0.0), 360.0, (160, 80), 0.0, Frame::Icrs),
-        view("COD", (60.0, 45.0), 60.0, (100, 80), 0.0, Frame::Icrs),
+        view("SFL", (60.0, 45.0), 60.0, (100, 80), 0.0, Frame::Icrs),
     ];
     for v in &cases {
         let e = compare(&survey, v, Interpolation::Bilinear, 1);

@@ -15,12 +15,16 @@ use crate::error::{Error, Result};
 use crate::tile::fits::parse_fits_number;
 use wcs::{ImgXY, WCSParams, WCS};
 
-/// The projection codes accepted in CTYPE and `--projection`: every projection of mapproj that
-/// the FITS WCS standard names.
+/// The projection codes accepted in CTYPE and `--projection`: the projections of mapproj (through
+/// the `wcs` crate) whose mapping agrees with astropy/wcslib (tests/wcs_astropy.rs).
 pub const PROJECTION_CODES: &[&str] = &[
-    "AZP", "SZP", "TAN", "STG", "SIN", "ARC", "ZPN", "ZEA", "AIR", "NCP", "CYP", "CEA", "CAR",
-    "MER", "SFL", "PAR", "MOL", "AIT", "COP", "COD", "COE", "COO", "HPX",
+    "AZP", "SZP", "TAN", "STG", "SIN", "ARC", "ZPN", "ZEA", "CYP", "CEA", "CAR", "MER", "SFL",
+    "MOL", "AIT", "HPX",
 ];
+
+/// Projections mapproj offers but whose mapping disagrees with wcslib by degrees (AIR, PAR,
+/// NCP, the conics): refused rather than rendered wrong.
+pub const REFUSED_PROJECTION_CODES: &[&str] = &["AIR", "NCP", "PAR", "COP", "COD", "COE", "COO"];
 
 /// Largest accepted output side and pixel count.
 pub const MAX_SIDE: usize = 30_000;
@@ -82,6 +86,17 @@ fn is_wcs_card(key: &str) -> bool {
         )
 }
 
+/// Checks a projection code: supported, refused (known to be wrong), or unknown.
+fn check_projection(code: &str) -> Result<()> {
+    if PROJECTION_CODES.contains(&code) {
+        Ok(())
+    } else if REFUSED_PROJECTION_CODES.contains(&code) {
+        Err(Error::RefusedProjection(code.to_string()))
+    } else {
+        Err(Error::UnknownProjection(code.to_string()))
+    }
+}
+
 /// Splits `RA---TAN` / `GLAT-AIT-SIP` into (axis prefix, projection code, has SIP).
 fn split_ctype(ctype: &str) -> Result<(&str, &str, bool)> {
     let bad = || Error::InvalidWcs(format!("CTYPE `{ctype}` is not of the form `RA---TAN`"));
@@ -95,9 +110,7 @@ fn split_ctype(ctype: &str) -> Result<(&str, &str, bool)> {
         "-SIP" => true,
         _ => return Err(bad()),
     };
-    if !PROJECTION_CODES.contains(&code) {
-        return Err(Error::UnknownProjection(code.to_string()));
-    }
+    check_projection(code)?;
     Ok((prefix, code, sip))
 }
 
@@ -106,9 +119,7 @@ impl OutputGeometry {
     /// rotation, East to the left.
     pub fn from_view(view: &View) -> Result<Self> {
         let code = view.projection.to_ascii_uppercase();
-        if !PROJECTION_CODES.contains(&code.as_str()) {
-            return Err(Error::UnknownProjection(view.projection.clone()));
-        }
+        check_projection(&code)?;
         check_size(view.width, view.height)?;
         if !(view.fov > 0.0 && view.fov <= 360.0) {
             return Err(Error::invalid(format!(
