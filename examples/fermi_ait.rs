@@ -17,7 +17,10 @@ fn main() -> anyhow::Result<()> {
         projection: Some("AIT".into()),
         ..Default::default()
     };
-    let runs: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(5);
+    let runs: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(5);
     for _ in 0..runs {
         let t = std::time::Instant::now();
         let r = render_with_store(&survey, &store, &req)?;

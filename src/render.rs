@@ -107,17 +107,30 @@ pub fn tile_store(survey: &Survey, format: Option<TileFormat>) -> Result<TileSto
         Some(f) => {
             return Err(Error::TileFormatNotOffered {
                 wanted: f.name().into(),
-                offered: p.formats.iter().map(|f| f.name()).collect::<Vec<_>>().join(" "),
+                offered: p
+                    .formats
+                    .iter()
+                    .map(|f| f.name())
+                    .collect::<Vec<_>>()
+                    .join(" "),
             })
         }
     };
-    let channels = if p.colour && format != TileFormat::Fits { 3 } else { 1 };
+    let channels = if p.colour && format != TileFormat::Fits {
+        3
+    } else {
+        1
+    };
     Ok(TileStore::new(survey, format, channels))
 }
 
 /// Renders with the tiles of `store` (which must belong to `survey`), loading what it lacks.
 /// The request's tile format is the store's.
-pub fn render_with_store(survey: &Survey, store: &TileStore, req: &RenderRequest) -> Result<Rendered> {
+pub fn render_with_store(
+    survey: &Survey,
+    store: &TileStore,
+    req: &RenderRequest,
+) -> Result<Rendered> {
     let geometry = resolve_geometry(survey, req)?;
     let p = &survey.properties;
     let pixel_deg = geometry

@@ -244,3 +244,24 @@ fn missing_tiles_fall_back_to_their_parent_without_holes() {
     assert!(rendered.stats.missing >= 1, "{:?}", rendered.stats);
     assert_eq!(rendered.stats.failed, 0);
 }
+
+#[test]
+fn a_survey_with_only_an_allsky_renders_from_it_without_holes() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = AnalyticSurvey {
+        orders: vec![],
+        order_max: 2,
+        allsky: true,
+        ..Default::default()
+    };
+    let survey = Survey::open(Some(spec.write(dir.path()).to_str().unwrap())).unwrap();
+    for v in [
+        view("AIT", (0.0, 0.0), 360.0, (120, 60), 0.0, Frame::Galactic),
+        view("TAN", (45.0, 41.81), 30.0, (60, 60), 20.0, Frame::Icrs),
+    ] {
+        // Allsky cells of order 2, 16 px wide, sample depth 6: the depth of order 0's 64 px tiles.
+        let e = compare(&survey, &v, Interpolation::Bilinear, 0);
+        assert_eq!(e.painted, e.expected, "{}: holes", v.projection);
+        assert_within_bilinear_bounds(&e, &format!("Allsky, {}", v.projection));
+    }
+}

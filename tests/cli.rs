@@ -210,6 +210,53 @@ fn wcs_headers_in_text_json_and_fits_give_the_same_image() {
     assert_eq!(a, c);
 }
 
+/// On the analytic sky, around (0, 0), north (+z) and east (+y) are brighter: PNG and JPEG
+/// must show north at the top and east on the left.
+#[test]
+fn png_and_jpeg_are_north_up_east_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let survey = support::AnalyticSurvey::default().write(dir.path());
+    for name in ["sky.png", "sky.jpg"] {
+        let out = dir.path().join(name);
+        let o = hipscut(&[
+            "render",
+            "--survey",
+            survey.to_str().unwrap(),
+            "--lon",
+            "0",
+            "--lat",
+            "0",
+            "--fov",
+            "60",
+            "--width",
+            "90",
+            "--height",
+            "60",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let img = image::open(&out).unwrap().to_luma8();
+        let mean = |cols: std::ops::Range<u32>, rows: std::ops::Range<u32>| {
+            let n = (cols.len() * rows.len()) as f64;
+            rows.flat_map(|r| cols.clone().map(move |c| (c, r)))
+                .map(|(c, r)| img.get_pixel(c, r)[0] as f64)
+                .sum::<f64>()
+                / n
+        };
+        let (top, bottom) = (mean(30..60, 0..10), mean(30..60, 50..60));
+        let (left, right) = (mean(0..10, 20..40), mean(80..90, 20..40));
+        assert!(
+            top > bottom + 20.0,
+            "{name}: north must be up ({top} vs {bottom})"
+        );
+        assert!(
+            left > right + 20.0,
+            "{name}: east must be left ({left} vs {right})"
+        );
+    }
+}
+
 #[test]
 fn survey_command_describes_the_survey() {
     let o = hipscut(&["survey", data_dir("DSS2Red").to_str().unwrap()]);
@@ -237,6 +284,18 @@ fn bad_inputs_fail_cleanly_without_output() {
     std::fs::write(broken.join("properties"), "hips_order = lots\n").unwrap();
     let garbage = dir.path().join("garbage.hdr");
     std::fs::write(&garbage, "this is not a header\n").unwrap();
+    let singular = dir.path().join("singular.hdr");
+    std::fs::write(
+        &singular,
+        "NAXIS1 = 10\nNAXIS2 = 10\nCTYPE1 = 'RA---TAN'\nCTYPE2 = 'DEC--TAN'\nCDELT1 = 0\nCDELT2 = 0\n",
+    )
+    .unwrap();
+    let conic = dir.path().join("conic.json");
+    std::fs::write(
+        &conic,
+        r#"{"NAXIS1": 10, "NAXIS2": 10, "CTYPE1": "RA---COD", "CTYPE2": "DEC--COD"}"#,
+    )
+    .unwrap();
     let no_proj = dir.path().join("noproj.hdr");
     std::fs::write(
         &no_proj,
@@ -263,6 +322,12 @@ fn bad_inputs_fail_cleanly_without_output() {
         (vec!["--wcs", "/nonexistent.hdr"], "nonexistent.hdr"),
         (vec!["--wcs", garbage.to_str().unwrap()], "invalid WCS"),
         (vec!["--wcs", no_proj.to_str().unwrap()], "CTYPE"),
+        (vec!["--wcs", singular.to_str().unwrap()], "invalid WCS"),
+        (
+            vec!["--wcs", conic.to_str().unwrap()],
+            "disagrees with wcslib",
+        ),
+        (vec!["--projection", "AIR"], "disagrees with wcslib"),
         (vec!["--tile-format", "fits"], "not offered"),
         (vec!["--order", "7"], "outside the survey's orders"),
     ];

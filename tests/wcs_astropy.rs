@@ -21,7 +21,10 @@ fn separation_deg(a: (f64, f64), b: (f64, f64)) -> f64 {
 
 #[test]
 fn pixel_to_sky_matches_astropy_in_every_projection() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/wcs/astropy_reference.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/wcs/astropy_reference.json"
+    );
     let reference: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let cases = reference["cases"].as_array().unwrap();
     assert!(cases.len() >= 23);
@@ -42,9 +45,15 @@ fn pixel_to_sky_matches_astropy_in_every_projection() {
                 _ => Frame::Icrs,
             },
         };
-        let label = format!("{} at ({}, {}) fov {}", view.projection, view.lon, view.lat, view.fov);
+        let label = format!(
+            "{} at ({}, {}) fov {}",
+            view.projection, view.lon, view.lat, view.fov
+        );
         if REFUSED_PROJECTION_CODES.contains(&view.projection.as_str()) {
-            assert!(OutputGeometry::from_view(&view).is_err(), "{label} must be refused");
+            assert!(
+                OutputGeometry::from_view(&view).is_err(),
+                "{label} must be refused"
+            );
             continue;
         }
         let geometry = OutputGeometry::from_view(&view).unwrap();
@@ -70,9 +79,15 @@ fn pixel_to_sky_matches_astropy_in_every_projection() {
         }
         // 1e-5° (36 mas) is a thousandth of a pixel or less for any field this tool renders.
         if worst > 1e-5 || invalid_disagreements > 0 {
-            failures.push(format!("{label}: worst {worst:.2e}°, {invalid_disagreements} domain disagreements"));
+            failures.push(format!(
+                "{label}: worst {worst:.2e}°, {invalid_disagreements} domain disagreements"
+            ));
         }
     }
-    assert!(failures.is_empty(), "disagreements with astropy:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "disagreements with astropy:\n{}",
+        failures.join("\n")
+    );
     assert!(compared > 2000, "{compared} points compared");
 }

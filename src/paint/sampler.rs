@@ -68,7 +68,11 @@ impl<'s, 'a> Sampler<'s, 'a> {
     /// The tile (or Allsky cell) `id`, through the cache of recent tiles.
     #[inline]
     fn tile(&mut self, id: TileId, allsky: bool) -> Option<&TileImage> {
-        let slot = match self.recent.iter().position(|(rid, rall, _)| *rid == id && *rall == allsky) {
+        let slot = match self
+            .recent
+            .iter()
+            .position(|(rid, rall, _)| *rid == id && *rall == allsky)
+        {
             Some(slot) => slot,
             None => {
                 let tile = if allsky {
@@ -148,19 +152,20 @@ impl<'s, 'a> Sampler<'s, 'a> {
         let mut total = 0.0;
         let mut absent = 0.0;
         let channels = out.len();
-        let add = |tile: &TileImage, i: usize, j: usize, w: f64, acc: &mut [f64; 4], total: &mut f64| {
-            if w <= 0.0 {
-                return;
-            }
-            let px = tile.pixel(i, j);
-            if px.iter().any(|v| v.is_nan()) {
-                return;
-            }
-            for (a, &v) in acc.iter_mut().zip(px) {
-                *a += w * v as f64;
-            }
-            *total += w;
-        };
+        let add =
+            |tile: &TileImage, i: usize, j: usize, w: f64, acc: &mut [f64; 4], total: &mut f64| {
+                if w <= 0.0 {
+                    return;
+                }
+                let px = tile.pixel(i, j);
+                if px.iter().any(|v| v.is_nan()) {
+                    return;
+                }
+                for (a, &v) in acc.iter_mut().zip(px) {
+                    *a += w * v as f64;
+                }
+                *total += w;
+            };
         let inside =
             i0 >= 0.0 && j0 >= 0.0 && (i0 as usize) + 1 < width && (j0 as usize) + 1 < width;
         if inside {

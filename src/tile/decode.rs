@@ -84,3 +84,45 @@ fn expand_grey(grey: Raster, channels: usize) -> Raster {
         ..grey
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(img: image::DynamicImage) -> Vec<u8> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn png_alpha_zero_is_no_data_and_grey_expands_to_rgb() {
+        let mut rgba = image::RgbaImage::new(2, 1);
+        rgba.put_pixel(0, 0, image::Rgba([10, 20, 30, 255]));
+        rgba.put_pixel(1, 0, image::Rgba([40, 50, 60, 0]));
+        let r = decode_raster(&png(rgba.into()), TileFormat::Png, 3, "t").unwrap();
+        assert_eq!(&r.data[..3], &[10.0, 20.0, 30.0]);
+        assert!(r.data[3..].iter().all(|v| v.is_nan()));
+
+        let grey = image::GrayImage::from_raw(2, 1, vec![7, 9]).unwrap();
+        let bytes = png(grey.into());
+        let r = decode_raster(&bytes, TileFormat::Png, 3, "t").unwrap();
+        assert_eq!(r.data, vec![7.0, 7.0, 7.0, 9.0, 9.0, 9.0]);
+        let r = decode_raster(&bytes, TileFormat::Png, 1, "t").unwrap();
+        assert_eq!(r.data, vec![7.0, 9.0]);
+    }
+
+    #[test]
+    fn corrupt_images_are_errors_naming_the_file() {
+        let err = decode_raster(
+            b"\xff\xd8 not really",
+            TileFormat::Jpeg,
+            3,
+            "Norder3/Dir0/Npix1.jpg",
+        );
+        assert!(err.unwrap_err().to_string().contains("Npix1.jpg"));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, b"not fits").unwrap();
+        assert!(decode_raster(&gz.finish().unwrap(), TileFormat::Fits, 1, "t").is_err());
+    }
+}

@@ -42,6 +42,8 @@ pub struct AnalyticSurvey {
     pub gzip: bool,
     /// Store FITS rows top-down, as a JPEG would (wrong for FITS): a negative control.
     pub unflipped: bool,
+    /// Also write `Norder{order_max}/Allsky.fits` from the tiles of `order_max`.
+    pub allsky: bool,
 }
 
 impl Default for AnalyticSurvey {
@@ -54,6 +56,7 @@ impl Default for AnalyticSurvey {
             skip: vec![],
             gzip: false,
             unflipped: false,
+            allsky: false,
         }
     }
 }
@@ -90,7 +93,7 @@ impl AnalyticSurvey {
             Frame::Galactic => "galactic",
             Frame::Ecliptic => "ecliptic",
         };
-        let order_min = *self.orders.iter().min().unwrap();
+        let order_min = self.orders.iter().copied().min().unwrap_or(self.order_max);
         std::fs::write(
             root.join("properties"),
             format!(
@@ -103,6 +106,9 @@ impl AnalyticSurvey {
         .unwrap();
         let w = self.tile_width;
         let tile_depth = w.trailing_zeros() as u8;
+        if self.allsky {
+            self.write_allsky(&root);
+        }
         for &order in &self.orders {
             let layer = cdshealpix::nested::get(order + tile_depth);
             for ipix in 0..(12u64 << (2 * order)) {
@@ -132,6 +138,37 @@ impl AnalyticSurvey {
             }
         }
         root
+    }
+}
+
+impl AnalyticSurvey {
+    /// An Allsky of `order_max` with 16-pixel cells, in FITS (flipped as a whole image).
+    fn write_allsky(&self, root: &Path) {
+        let order = self.order_max;
+        let cell = 16usize;
+        let n_tiles = 12usize << (2 * order);
+        let cols = hipscut::tile::allsky_grid_columns(order);
+        let rows = n_tiles.div_ceil(cols);
+        let (width, height) = (cols * cell, rows * cell);
+        let layer = cdshealpix::nested::get(order + 4);
+        let mut display = vec![f32::NAN; width * height];
+        for n in 0..n_tiles {
+            let id = TileId::new(order, n as u64);
+            let (r0, c0) = ((n / cols) * cell, (n % cols) * cell);
+            for i in 0..cell {
+                for j in 0..cell {
+                    let (lon, lat) = layer.center(cell_of_pixel(id, 4, i, j));
+                    display[(r0 + i) * width + c0 + j] = analytic(lonlat_to_xyz(lon, lat)) as f32;
+                }
+            }
+        }
+        let file_rows: Vec<f32> = (0..height)
+            .rev()
+            .flat_map(|r| display[r * width..(r + 1) * width].to_vec())
+            .collect();
+        let dir = root.join(format!("Norder{order}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("Allsky.fits"), fits_f32(width, height, &file_rows)).unwrap();
     }
 }
 
