@@ -12,7 +12,7 @@ pub use frame::{lonlat_to_xyz, xyz_to_lonlat, Frame, FrameRotation};
 pub use header::{parse_header_bytes, read_header_file, Cards};
 
 use crate::error::{Error, Result};
-use crate::tile::fits::parse_fits_number;
+use crate::tile::fits::{find_card, parse_fits_number};
 use wcs::{ImgXY, WCSParams, WCS};
 
 /// The projection codes accepted in CTYPE and `--projection`: the projections of mapproj (through
@@ -179,15 +179,9 @@ impl OutputGeometry {
 
     /// The geometry described by a header's cards (NAXIS1/NAXIS2 give the size).
     pub fn from_header(header: &Cards) -> Result<Self> {
-        let get = |k: &str| {
-            header
-                .iter()
-                .rev()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.as_str())
-        };
         let axis = |k: &str| -> Result<usize> {
-            let v = get(k).ok_or_else(|| Error::InvalidWcs(format!("{k} is missing")))?;
+            let v =
+                find_card(header, k).ok_or_else(|| Error::InvalidWcs(format!("{k} is missing")))?;
             parse_fits_number(v)
                 .filter(|n| n.fract() == 0.0 && *n >= 0.0)
                 .map(|n| n as usize)
@@ -204,13 +198,7 @@ impl OutputGeometry {
 
     fn from_cards(width: usize, height: usize, cards: Cards) -> Result<Self> {
         check_size(width, height)?;
-        let get = |k: &str| {
-            cards
-                .iter()
-                .rev()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.as_str())
-        };
+        let get = |k: &str| find_card(&cards, k);
         let ctype1 = get("CTYPE1").ok_or_else(|| Error::InvalidWcs("CTYPE1 is missing".into()))?;
         let ctype2 = get("CTYPE2").ok_or_else(|| Error::InvalidWcs("CTYPE2 is missing".into()))?;
         let (p1, code1, sip) = split_ctype(ctype1)?;
@@ -319,11 +307,7 @@ impl OutputGeometry {
     }
 
     fn card_number(&self, key: &str) -> Option<f64> {
-        self.cards
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .and_then(|(_, v)| parse_fits_number(v))
+        find_card(&self.cards, key).and_then(parse_fits_number)
     }
 
     /// Whether a card is a string (quoted in FITS) rather than a number.

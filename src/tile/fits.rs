@@ -45,6 +45,15 @@ pub(crate) fn card_value(raw: &str) -> &str {
     }
 }
 
+/// The value of the last card named `key` (FITS readers take the last of repeated keys).
+pub(crate) fn find_card<'c>(cards: &'c [(String, String)], key: &str) -> Option<&'c str> {
+    cards
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
 /// Parses a FITS number, accepting the Fortran `D` exponent.
 pub(crate) fn parse_fits_number(v: &str) -> Option<f64> {
     v.trim().replace(['D', 'd'], "E").parse::<f64>().ok()
@@ -81,15 +90,8 @@ fn parse_header(bytes: &[u8]) -> Result<ImageHeader> {
         return Err(Error::decode("FITS tile", "it does not start with SIMPLE"));
     }
     let (cards, data_start) = header_cards(bytes)?;
-    let get = |k: &str| {
-        cards
-            .iter()
-            .rev()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.as_str())
-    };
     let num = |k: &str| -> Result<Option<f64>> {
-        match get(k) {
+        match find_card(&cards, k) {
             None => Ok(None),
             Some(v) => parse_fits_number(v).map(Some).ok_or_else(|| {
                 Error::decode("FITS header", format!("{k} = `{v}` is not a number"))
