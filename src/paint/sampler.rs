@@ -36,6 +36,37 @@ pub fn fallback_levels(store: &TileStore, order: u8, order_min: u8, tile_depth: 
     levels
 }
 
+/// A running weighted mean of pixels that leaves no-data pixels out.
+#[derive(Default)]
+struct WeightedMean {
+    sum: [f64; 4],
+    weight: f64,
+}
+
+impl WeightedMean {
+    #[inline]
+    fn add(&mut self, px: &[f32], w: f64) {
+        if w <= 0.0 || px.iter().any(|v| v.is_nan()) {
+            return;
+        }
+        for (s, &v) in self.sum.iter_mut().zip(px) {
+            *s += w * v as f64;
+        }
+        self.weight += w;
+    }
+
+    /// Writes the mean into `out`; false when nothing with weight was added.
+    fn write(&self, out: &mut [f32]) -> bool {
+        if self.weight <= 1e-12 {
+            return false;
+        }
+        for (o, s) in out.iter_mut().zip(&self.sum) {
+            *o = (s / self.weight) as f32;
+        }
+        true
+    }
+}
+
 /// What one level could give for a point.
 enum Coverage {
     /// Every sample with weight was in a present tile (no-data pixels aside).
@@ -148,24 +179,8 @@ impl<'s, 'a> Sampler<'s, 'a> {
         let v = j as f64 + dy - 0.5;
         let (i0, j0) = (u.floor(), v.floor());
         let (fu, fv) = (u - i0, v - j0);
-        let mut acc = [0f64; 4];
-        let mut total = 0.0;
+        let mut mean = WeightedMean::default();
         let mut absent = 0.0;
-        let channels = out.len();
-        let add =
-            |tile: &TileImage, i: usize, j: usize, w: f64, acc: &mut [f64; 4], total: &mut f64| {
-                if w <= 0.0 {
-                    return;
-                }
-                let px = tile.pixel(i, j);
-                if px.iter().any(|v| v.is_nan()) {
-                    return;
-                }
-                for (a, &v) in acc.iter_mut().zip(px) {
-                    *a += w * v as f64;
-                }
-                *total += w;
-            };
         let inside =
             i0 >= 0.0 && j0 >= 0.0 && (i0 as usize) + 1 < width && (j0 as usize) + 1 < width;
         if inside {
@@ -173,25 +188,22 @@ impl<'s, 'a> Sampler<'s, 'a> {
                 return Coverage::Empty;
             };
             let (i0, j0) = (i0 as usize, j0 as usize);
-            add(tile, i0, j0, (1.0 - fu) * (1.0 - fv), &mut acc, &mut total);
-            add(tile, i0 + 1, j0, fu * (1.0 - fv), &mut acc, &mut total);
-            add(tile, i0, j0 + 1, (1.0 - fu) * fv, &mut acc, &mut total);
-            add(tile, i0 + 1, j0 + 1, fu * fv, &mut acc, &mut total);
+            mean.add(tile.pixel(i0, j0), (1.0 - fu) * (1.0 - fv));
+            mean.add(tile.pixel(i0 + 1, j0), fu * (1.0 - fv));
+            mean.add(tile.pixel(i0, j0 + 1), (1.0 - fu) * fv);
+            mean.add(tile.pixel(i0 + 1, j0 + 1), fu * fv);
         } else {
             let cells = seam_weights(layer, lon, lat, layer.bilinear_interpolation(lon, lat));
             for (cell, w) in cells {
                 let (id, i, j) = locate_cell(cell, level.order, level.tile_depth);
                 match self.tile(id, level.allsky) {
-                    Some(tile) => add(tile, i, j, w, &mut acc, &mut total),
+                    Some(tile) => mean.add(tile.pixel(i, j), w),
                     None => absent += w,
                 }
             }
         }
-        if total <= 1e-12 {
+        if !mean.write(out) {
             return Coverage::Empty;
-        }
-        for c in 0..channels {
-            out[c] = (acc[c] / total) as f32;
         }
         if absent > 1e-12 {
             Coverage::Partial
