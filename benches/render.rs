@@ -1,9 +1,8 @@
-//! Render benchmarks on local sample tiles (warm: tiles decoded once, as a long-running
-//! process or a second render would have them in the OS cache).
+//! Render benchmarks on local sample tiles (warm: the files are in the OS cache).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use hipscut::geometry::Frame;
-use hipscut::{render, render_with_store, tile_store, RenderRequest, Survey};
+use hipscut::{render, RenderRequest, Survey};
 use std::path::Path;
 
 fn fermi_ait(c: &mut Criterion) {
@@ -22,13 +21,10 @@ fn fermi_ait(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("fermi_ait_2000x1000");
     group.sample_size(10);
-    group.bench_function("precise_render_with_tile_decoding", |b| {
+    group.bench_function("precise_render_local_tiles", |b| {
         b.iter(|| render(&survey, &req).expect("render"))
     });
-    let store = tile_store(&survey, None).expect("store");
-    group.bench_function("precise_render_warm_tiles", |b| {
-        b.iter(|| render_with_store(&survey, &store, &req).expect("render"))
-    });
+
     group.finish();
 }
 

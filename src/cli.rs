@@ -1,12 +1,16 @@
 //! The command line: argument definitions and their translation into library calls.
 
+use crate::progress::Bars;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use hipscut::fetch::FetchOptions;
 use hipscut::geometry::Frame;
 use hipscut::paint::Interpolation;
+use hipscut::survey::OpenOptions;
 use hipscut::tile::TileFormat;
-use hipscut::{render_to_file, RenderRequest, Survey};
+use hipscut::{render_to_file, RenderRequest, Rendered, Survey};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -25,15 +29,19 @@ pub enum Command {
     Render(RenderArgs),
     /// Describe a survey: title, orders, tile formats, frame, credits.
     Survey {
-        /// Survey directory, file:// URL or embedded:NAME (default: the embedded survey).
+        /// Survey directory, file:// or http(s):// URL, survey ID, or embedded:NAME (default:
+        /// the embedded survey).
         location: Option<String>,
+        #[command(flatten)]
+        fetch: FetchArgs,
     },
 }
 
 #[derive(clap::Args, Debug)]
 pub struct RenderArgs {
-    /// Survey directory, file:// URL or embedded:NAME [default: the embedded Mellinger survey].
-    #[arg(long, value_name = "DIR|URL")]
+    /// Survey: a directory, a file:// or http(s):// URL, an ID such as CDS/P/DSS2/color, or
+    /// embedded:NAME [default: the embedded Mellinger survey].
+    #[arg(long, value_name = "DIR|URL|ID")]
     pub survey: Option<String>,
     /// Longitude of the image centre, degrees in --frame [default: the survey's initial view].
     #[arg(long, allow_hyphen_values = true)]
@@ -76,6 +84,86 @@ pub struct RenderArgs {
     /// Output file; its extension (.fits, .png, .jpg) picks the format.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// Fail when any tile fails to download or decode, instead of falling back to its parent.
+    #[arg(long)]
+    pub strict: bool,
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+/// How surveys are fetched (shared by every command that opens one).
+#[derive(clap::Args, Debug)]
+pub struct FetchArgs {
+    /// Tile requests in flight at once.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub concurrency: u32,
+    /// Further attempts after a failed request (5xx, timeout, reset, truncated body).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=20))]
+    pub retries: u32,
+    /// Limit for one request, in seconds.
+    #[arg(long, default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Disk cache folder [default: $XDG_CACHE_HOME/hipscut or ~/.cache/hipscut].
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Neither read nor write the disk cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Disk cache size cap (bytes, or with a K, M or G suffix); least recently used files go
+    /// first.
+    #[arg(long, default_value = "2G", value_parser = parse_size)]
+    pub cache_size: u64,
+    /// HiPS list (file or URL) to resolve survey IDs with [default: a built-in list].
+    #[arg(long, value_name = "FILE|URL")]
+    pub hipslist: Option<String>,
+    /// No progress bars.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Parses `2G`, `500M`, `64K` or a plain number of bytes.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (digits, unit) = match s.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((k, _)) => (&s[..k], s[k..].to_ascii_uppercase()),
+        None => (s, String::new()),
+    };
+    let n: f64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size"))?;
+    let scale = match unit.trim_end_matches('B') {
+        "" => 1.0,
+        "K" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        _ => return Err(format!("`{s}`: unknown unit (use K, M or G)")),
+    };
+    if !(n >= 0.0 && n.is_finite()) {
+        return Err(format!("`{s}` is not a size"));
+    }
+    Ok((n * scale) as u64)
+}
+
+impl FetchArgs {
+    fn options(&self) -> Result<OpenOptions> {
+        if !(self.timeout > 0.0 && self.timeout.is_finite()) {
+            anyhow::bail!("--timeout must be a positive number of seconds");
+        }
+        Ok(OpenOptions {
+            fetch: FetchOptions {
+                concurrency: self.concurrency as usize,
+                retries: self.retries,
+                timeout: Duration::from_secs_f64(self.timeout),
+                cache_dir: self.cache_dir.clone(),
+                use_cache: !self.no_cache,
+                cache_size: self.cache_size,
+                ..FetchOptions::default()
+            },
+            hipslist: self.hipslist.clone(),
+        })
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -122,6 +210,7 @@ impl RenderArgs {
                 InterpolationArg::Nearest => Interpolation::Nearest,
                 InterpolationArg::Bilinear => Interpolation::Bilinear,
             },
+            strict: self.strict,
         }
     }
 }
@@ -130,35 +219,66 @@ impl RenderArgs {
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Render(args) => {
-            let rendered = render_to_file(args.survey.as_deref(), &args.request(), &args.output)
-                .with_context(|| format!("cannot render {}", args.output.display()))?;
-            let s = &rendered.stats;
-            eprintln!(
-                "wrote {} ({}×{}, order {}, {} tiles: {} loaded, {} missing, {} failed{})",
-                args.output.display(),
-                rendered.geometry.width,
-                rendered.geometry.height,
-                rendered.order,
-                rendered.tile_format.name(),
-                s.loaded,
-                s.missing,
-                s.failed,
-                if s.allsky_used { ", Allsky used" } else { "" }
+            let open = args.fetch.options()?;
+            let bars = Bars::new(args.fetch.quiet);
+            let rendered = render_to_file(
+                args.survey.as_deref(),
+                &open,
+                &args.request(),
+                &args.output,
+                &bars,
             );
-            for failure in &rendered.failures {
+            bars.finish();
+            let rendered =
+                rendered.with_context(|| format!("cannot render {}", args.output.display()))?;
+            eprintln!("{}", summary(&args.output, &rendered));
+            for failure in &rendered.stats.failures {
                 eprintln!("warning: {failure}");
             }
             Ok(())
         }
-        Command::Survey { location } => {
-            let survey = Survey::open(location.as_deref()).with_context(|| {
-                format!(
-                    "cannot open survey {}",
-                    location.as_deref().unwrap_or("(embedded)")
-                )
-            })?;
+        Command::Survey { location, fetch } => {
+            let survey =
+                Survey::open_with(location.as_deref(), &fetch.options()?).with_context(|| {
+                    format!(
+                        "cannot open survey {}",
+                        location.as_deref().unwrap_or("(embedded)")
+                    )
+                })?;
             print!("{}", survey.describe());
             Ok(())
         }
     }
+}
+
+/// The one-line report of a render.
+fn summary(output: &std::path::Path, r: &Rendered) -> String {
+    let s = &r.stats;
+    let mut parts = Vec::new();
+    for (n, what) in [
+        (s.fetched, "fetched"),
+        (s.from_cache, "from cache"),
+        (s.local, "read"),
+        (s.missing, "missing"),
+        (s.failed, "failed"),
+    ] {
+        if n > 0 || what == "failed" {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    if s.retried > 0 {
+        parts.push(format!("{} retried", s.retried));
+    }
+    if s.allsky_used {
+        parts.push("Allsky used".into());
+    }
+    format!(
+        "wrote {} ({}×{}, order {}, {} tiles: {})",
+        output.display(),
+        r.geometry.width,
+        r.geometry.height,
+        r.order,
+        r.tile_format.name(),
+        parts.join(", ")
+    )
 }

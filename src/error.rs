@@ -15,8 +15,16 @@ pub enum Error {
     SurveyUnreachable { location: String, reason: String },
     #[error("survey properties are malformed: {0}")]
     Properties(String),
-    #[error("unsupported survey location `{0}`: give a directory, a file:// URL, or nothing for the embedded survey")]
+    #[error("unsupported survey location `{0}`: give a directory, a file:// or http(s):// URL, a survey ID, or nothing for the embedded survey")]
     UnsupportedLocation(String),
+    #[error("unknown survey ID `{id}`; the closest known IDs are: {closest}")]
+    UnknownSurveyId { id: String, closest: String },
+    #[error("survey ID `{id}` is ambiguous: it names {candidates}")]
+    AmbiguousSurveyId { id: String, candidates: String },
+    #[error("cannot read the HiPS list {location}: {reason}")]
+    HipsList { location: String, reason: String },
+    #[error("{count} tile(s) failed and --strict is set; first: {first}")]
+    StrictFailure { count: usize, first: String },
     #[error("tile format `{wanted}` is not offered by this survey (it has: {offered})")]
     TileFormatNotOffered { wanted: String, offered: String },
     #[error("cannot decode tile {what}: {reason}")]

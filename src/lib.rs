@@ -1,14 +1,19 @@
 //! hipscut: render sky images from HiPS surveys in any projection, centre, field, size,
 //! rotation and frame, correct to the pixel.
 //!
-//! The pipeline, module by module: [`survey`] (properties, sources) → [`tile`] (addressing,
-//! decoding, orientation) → [`geometry`] (output WCS, frames) → [`plan`] (order, tile set) →
-//! [`store`] (loaded tiles) → [`paint`] → [`encode`]; [`render`] runs it end to end.
+//! The pipeline, module by module: [`survey`] (properties, HiPS lists) → [`fetch`] and
+//! [`cache`] (local, HTTP with retries and mirrors, disk cache) → [`tile`] (addressing,
+//! decoding, orientation) → [`geometry`] (output WCS, frames) → [`plan`] (order, buckets of
+//! pixels per tile) → [`pipeline`] (fetch, decode and paint overlapped) → [`store`] and
+//! [`paint`] → [`encode`]; [`render`] runs it from request to file.
 
+pub mod cache;
 pub mod encode;
 pub mod error;
+pub mod fetch;
 pub mod geometry;
 pub mod paint;
+pub mod pipeline;
 pub mod plan;
 pub mod raster;
 pub mod render;
@@ -17,8 +22,9 @@ pub mod survey;
 pub mod tile;
 
 pub use error::{Error, Result};
+pub use pipeline::{Progress, RenderStats};
 pub use raster::Raster;
 pub use render::{
-    render, render_to_file, render_with_store, tile_store, write_rendered, RenderRequest, Rendered,
+    render, render_to_file, render_with_progress, write_rendered, RenderRequest, Rendered,
 };
 pub use survey::Survey;

@@ -1,6 +1,7 @@
 //! The `hipscut` binary: parse the command line and run it.
 
 mod cli;
+mod progress;
 
 use clap::Parser;
 

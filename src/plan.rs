@@ -1,10 +1,11 @@
-//! Planning a render: the tile order for the output pixel scale, and the tiles the field needs.
+//! Planning a render: the tile order for the output pixel scale, and which output pixels each
+//! tile paints (the buckets the pipeline schedules).
 
 use crate::geometry::{xyz_to_lonlat, FrameRotation, OutputGeometry};
 use crate::survey::Properties;
-use crate::tile::TileId;
+use crate::tile::{locate_cell, TileId};
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Side of a HEALPix cell at `depth`, θ(d) = √(4π / (12·4^d)), in degrees.
 pub fn cell_size_deg(depth: u8) -> f64 {
@@ -24,47 +25,96 @@ pub fn choose_order(pixel_deg: f64, props: &Properties) -> u8 {
         .clamp(props.order_min, props.order_max)
 }
 
-/// The tiles of `order` under the output pixels, found by hashing a grid of pixel centres fine
-/// enough to hit every tile with more than a sliver in the image, plus every pixel of the image
-/// border. Pixels off the projection are skipped, so no invalid tile is ever asked for.
-///
-/// The painter loads any further tile it touches (slivers, bilinear neighbours across tile
-/// borders, parents of missing tiles) on demand, so this set is the bulk to load up front.
-pub fn tiles_under(
+/// A horizontal run of output pixels `[col0, col1)` on `row`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Run {
+    pub row: u32,
+    pub col0: u32,
+    pub col1: u32,
+}
+
+impl Run {
+    pub fn len(&self) -> usize {
+        (self.col1 - self.col0) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.col1 == self.col0
+    }
+}
+
+/// The output pixels whose centres fall in one tile, and the other tiles their interpolation
+/// reads (pixels within a cell of the tile's border sample across it).
+#[derive(Debug, Default, Clone)]
+pub struct Bucket {
+    pub runs: Vec<Run>,
+    pub neighbours: BTreeSet<TileId>,
+}
+
+impl Bucket {
+    pub fn pixel_count(&self) -> usize {
+        self.runs.iter().map(Run::len).sum()
+    }
+}
+
+/// Assigns every output pixel on the projection to the tile of `order` holding its centre.
+/// Pixels off the projection belong to no bucket, so no invalid tile is ever asked for.
+pub fn buckets(
     geometry: &OutputGeometry,
     to_survey: &FrameRotation,
     order: u8,
-    pixel_deg: f64,
-) -> Vec<TileId> {
-    let (w, h) = (geometry.width, geometry.height);
-    let tile_px = cell_size_deg(order) / pixel_deg;
-    let step = ((tile_px / 4.0).floor() as usize).clamp(1, 32);
-    let layer = cdshealpix::nested::get(order);
-    let mut points: Vec<(usize, usize)> = Vec::new();
-    for row in (0..h).step_by(step).chain([h - 1]) {
-        for col in (0..w).step_by(step).chain([w - 1]) {
-            points.push((col, row));
+    tile_depth: u8,
+) -> BTreeMap<TileId, Bucket> {
+    let layer = cdshealpix::nested::get(order + tile_depth);
+    let last = (1usize << tile_depth) - 1;
+    // Per row: (home tile, run) pairs and (home, neighbour) tile pairs.
+    type RowPlan = (Vec<(TileId, Run)>, Vec<(TileId, TileId)>);
+    let rows: Vec<RowPlan> = (0..geometry.height)
+        .into_par_iter()
+        .map(|row| {
+            let mut runs: Vec<(TileId, Run)> = Vec::new();
+            let mut edges = Vec::new();
+            for col in 0..geometry.width {
+                let Some(v) = geometry.pixel_to_sky(col as f64, row as f64) else {
+                    continue;
+                };
+                let (lon, lat) = xyz_to_lonlat(to_survey.apply(v));
+                let hash = layer.hash(lon, lat);
+                let (home, i, j) = locate_cell(hash, order, tile_depth);
+                if i == 0 || j == 0 || i == last || j == last {
+                    for n in layer.neighbours(hash, false).values_vec() {
+                        let tile = TileId::new(order, n >> (2 * tile_depth));
+                        if tile != home {
+                            edges.push((home, tile));
+                        }
+                    }
+                }
+                let col = col as u32;
+                match runs.last_mut() {
+                    Some((t, run)) if *t == home && run.col1 == col => run.col1 += 1,
+                    _ => runs.push((
+                        home,
+                        Run {
+                            row: row as u32,
+                            col0: col,
+                            col1: col + 1,
+                        },
+                    )),
+                }
+            }
+            (runs, edges)
+        })
+        .collect();
+    let mut buckets: BTreeMap<TileId, Bucket> = BTreeMap::new();
+    for (runs, edges) in rows {
+        for (tile, run) in runs {
+            buckets.entry(tile).or_default().runs.push(run);
+        }
+        for (home, other) in edges {
+            buckets.entry(home).or_default().neighbours.insert(other);
         }
     }
-    for col in 0..w {
-        points.push((col, 0));
-        points.push((col, h - 1));
-    }
-    for row in 0..h {
-        points.push((0, row));
-        points.push((w - 1, row));
-    }
-    let hashes: BTreeSet<u64> = points
-        .par_iter()
-        .filter_map(|&(col, row)| {
-            let v = to_survey.apply(geometry.pixel_to_sky(col as f64, row as f64)?);
-            let (lon, lat) = xyz_to_lonlat(v);
-            Some(layer.hash(lon, lat))
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .collect();
-    hashes.into_iter().map(|h| TileId::new(order, h)).collect()
+    buckets
 }
 
 #[cfg(test)]

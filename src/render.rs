@@ -1,15 +1,15 @@
-//! The render pipeline in order: resolve the view, plan the tiles, load them, paint, encode.
+//! A render from request to file: resolve the view and the order, run the pipeline, encode.
 
 use crate::encode::{
     write_atomically, write_fits, write_picture, LinearStretch, OutputFormat, OutputMeta,
 };
 use crate::error::{Error, Result};
 use crate::geometry::{read_header_file, Frame, FrameRotation, OutputGeometry, View};
-use crate::paint::{fallback_levels, paint_precise, Interpolation};
-use crate::plan::{choose_order, tiles_under};
+use crate::paint::Interpolation;
+use crate::pipeline::{render_pipelined, Progress, RenderStats, Silent};
+use crate::plan::choose_order;
 use crate::raster::Raster;
-use crate::store::{LoadStats, TileStore};
-use crate::survey::Survey;
+use crate::survey::{OpenOptions, Survey};
 use crate::tile::TileFormat;
 use std::path::{Path, PathBuf};
 
@@ -33,6 +33,8 @@ pub struct RenderRequest {
     pub order: Option<u8>,
     pub tile_format: Option<TileFormat>,
     pub interpolation: Interpolation,
+    /// Fail if any tile failed to fetch or decode (instead of falling back).
+    pub strict: bool,
 }
 
 /// A rendered image with what is needed to encode and report it.
@@ -42,8 +44,7 @@ pub struct Rendered {
     pub order: u8,
     pub tile_format: TileFormat,
     pub interpolation: Interpolation,
-    pub stats: LoadStats,
-    pub failures: Vec<String>,
+    pub stats: RenderStats,
 }
 
 /// The view a request asks for, defaults filled from the survey's `hips_initial_*`.
@@ -93,15 +94,17 @@ pub fn resolve_geometry(survey: &Survey, req: &RenderRequest) -> Result<OutputGe
 
 /// Renders the requested field of `survey` into a float raster.
 pub fn render(survey: &Survey, req: &RenderRequest) -> Result<Rendered> {
-    let store = tile_store(survey, req.tile_format)?;
-    render_with_store(survey, &store, req)
+    render_with_progress(survey, req, &Silent)
 }
 
-/// A tile store for `survey` in the requested tile format (default: the survey's first).
-/// Keeping it across renders keeps the decoded tiles: later renders of nearby fields are warm.
-pub fn tile_store(survey: &Survey, format: Option<TileFormat>) -> Result<TileStore<'_>> {
+/// [`render`], reporting progress.
+pub fn render_with_progress(
+    survey: &Survey,
+    req: &RenderRequest,
+    progress: &dyn Progress,
+) -> Result<Rendered> {
     let p = &survey.properties;
-    let format = match format {
+    let format = match req.tile_format {
         None => p.formats[0],
         Some(f) if p.formats.contains(&f) => f,
         Some(f) => {
@@ -116,23 +119,7 @@ pub fn tile_store(survey: &Survey, format: Option<TileFormat>) -> Result<TileSto
             })
         }
     };
-    let channels = if p.colour && format != TileFormat::Fits {
-        3
-    } else {
-        1
-    };
-    Ok(TileStore::new(survey, format, channels))
-}
-
-/// Renders with the tiles of `store` (which must belong to `survey`), loading what it lacks.
-/// The request's tile format is the store's.
-pub fn render_with_store(
-    survey: &Survey,
-    store: &TileStore,
-    req: &RenderRequest,
-) -> Result<Rendered> {
     let geometry = resolve_geometry(survey, req)?;
-    let p = &survey.properties;
     let pixel_deg = geometry
         .pixel_scale_deg()
         .ok_or_else(|| Error::InvalidWcs("the pixel scale cannot be measured".into()))?;
@@ -146,18 +133,33 @@ pub fn render_with_store(
             )))
         }
     };
-    let to_survey = FrameRotation::new(geometry.frame, p.frame);
-    store.prefetch(&tiles_under(&geometry, &to_survey, order, pixel_deg));
-    let levels = fallback_levels(store, order, p.order_min, p.tile_depth());
-    let image = paint_precise(&geometry, &to_survey, &levels, store, req.interpolation);
+    let channels = if p.colour && format != TileFormat::Fits {
+        3
+    } else {
+        1
+    };
+    let (image, stats) = render_pipelined(
+        survey,
+        &geometry,
+        order,
+        format,
+        channels,
+        req.interpolation,
+        progress,
+    )?;
+    if req.strict && stats.failed > 0 {
+        return Err(Error::StrictFailure {
+            count: stats.failed,
+            first: stats.failures.first().cloned().unwrap_or_default(),
+        });
+    }
     Ok(Rendered {
         image,
         geometry,
         order,
-        tile_format: store.format,
+        tile_format: format,
         interpolation: req.interpolation,
-        stats: store.stats(),
-        failures: store.failures(),
+        stats,
     })
 }
 
@@ -196,12 +198,14 @@ pub fn write_rendered(survey: &Survey, rendered: &Rendered, output: &Path) -> Re
 /// The output type is checked before any work, so a bad name costs nothing and writes nothing.
 pub fn render_to_file(
     survey: Option<&str>,
+    open: &OpenOptions,
     req: &RenderRequest,
     output: &Path,
+    progress: &dyn Progress,
 ) -> Result<Rendered> {
     OutputFormat::from_path(output)?;
-    let survey = Survey::open(survey)?;
-    let rendered = render(&survey, req)?;
+    let survey = Survey::open_with(survey, open)?;
+    let rendered = render_with_progress(&survey, req, progress)?;
     write_rendered(&survey, &rendered, output)?;
     Ok(rendered)
 }

@@ -316,7 +316,7 @@ fn bad_inputs_fail_cleanly_without_output() {
         (vec!["--survey", "/nonexistent/survey"], "not a directory"),
         (vec!["--survey", broken.to_str().unwrap()], "hips_order"),
         (
-            vec!["--survey", "https://example.invalid/hips"],
+            vec!["--survey", "ftp://127.0.0.1/hips"],
             "unsupported survey location",
         ),
         (vec!["--wcs", "/nonexistent.hdr"], "nonexistent.hdr"),

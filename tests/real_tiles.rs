@@ -116,7 +116,7 @@ fn dss2_field(format: TileFormat) -> Raster {
     };
     let rendered = render(&survey, &req).unwrap();
     assert_eq!(rendered.order, 3);
-    assert_eq!(rendered.stats.failed, 0, "{:?}", rendered.failures);
+    assert_eq!(rendered.stats.failed, 0, "{:?}", rendered.stats.failures);
     rendered.image
 }
 

@@ -4,8 +4,11 @@ mod precise;
 mod sampler;
 mod seam;
 
-pub use precise::paint_precise;
+pub use precise::paint_runs;
 pub use sampler::{fallback_levels, Level, Sampler};
+
+use crate::raster::Raster;
+use std::cell::UnsafeCell;
 
 /// How a value is taken between tile pixel centres.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -13,4 +16,44 @@ pub enum Interpolation {
     Nearest,
     #[default]
     Bilinear,
+}
+
+/// The output image, written concurrently by painters that own disjoint pixels.
+///
+/// Each output pixel belongs to exactly one bucket (the tile holding its centre), and a bucket's
+/// pixels are painted by one job at a time, so no two threads ever write the same pixel.
+pub struct SharedRaster {
+    width: usize,
+    channels: usize,
+    raster: UnsafeCell<Raster>,
+}
+
+// SAFETY: writers touch disjoint pixels (see above); reading happens after all writers ended.
+unsafe impl Sync for SharedRaster {}
+
+impl SharedRaster {
+    pub fn new(width: usize, height: usize, channels: usize) -> Self {
+        SharedRaster {
+            width,
+            channels,
+            raster: UnsafeCell::new(Raster::blank(width, height, channels)),
+        }
+    }
+
+    /// The samples of one pixel, for writing.
+    ///
+    /// # Safety
+    /// No other reference to this pixel may exist while the returned one lives.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn pixel_mut(&self, row: usize, col: usize) -> &mut [f32] {
+        let at = (row * self.width + col) * self.channels;
+        // SAFETY: the caller guarantees exclusive access to this pixel; the slice stays inside
+        // the vector, whose length never changes.
+        let data = unsafe { (*self.raster.get()).data.as_mut_ptr() };
+        unsafe { std::slice::from_raw_parts_mut(data.add(at), self.channels) }
+    }
+
+    pub fn into_raster(self) -> Raster {
+        self.raster.into_inner()
+    }
 }

@@ -1,36 +1,33 @@
 //! The precise painter: every output pixel is projected to the sky and sampled on its own.
 
 use super::sampler::{Level, Sampler};
-use super::Interpolation;
+use super::{Interpolation, SharedRaster};
 use crate::geometry::{xyz_to_lonlat, FrameRotation, OutputGeometry};
-use crate::raster::Raster;
-use crate::store::TileStore;
-use rayon::prelude::*;
+use crate::plan::Run;
+use crate::store::TileLookup;
 
-/// Paints the output image pixel by pixel, rows in parallel. Pixels off the projection or
-/// without survey data stay NaN.
-pub fn paint_precise(
+/// Paints the pixels of `runs` from `tiles`. Pixels without survey data stay NaN.
+#[allow(clippy::too_many_arguments)]
+pub fn paint_runs(
     geometry: &OutputGeometry,
     to_survey: &FrameRotation,
     levels: &[Level],
-    store: &TileStore,
+    tiles: &dyn TileLookup,
     interpolation: Interpolation,
-) -> Raster {
-    let channels = store.channels;
-    let mut image = Raster::blank(geometry.width, geometry.height, channels);
-    image
-        .data
-        .par_chunks_mut(geometry.width * channels)
-        .enumerate()
-        .for_each(|(row, line)| {
-            let mut sampler = Sampler::new(store, interpolation);
-            for (col, out) in line.chunks_exact_mut(channels).enumerate() {
-                let Some(v) = geometry.pixel_to_sky(col as f64, row as f64) else {
-                    continue;
-                };
-                let (lon, lat) = xyz_to_lonlat(to_survey.apply(v));
-                sampler.sample(levels, lon, lat, out);
-            }
-        });
-    image
+    runs: &[Run],
+    out: &SharedRaster,
+) {
+    let sampler = Sampler::new(tiles, interpolation);
+    for run in runs {
+        for col in run.col0..run.col1 {
+            let Some(v) = geometry.pixel_to_sky(col as f64, run.row as f64) else {
+                continue;
+            };
+            let (lon, lat) = xyz_to_lonlat(to_survey.apply(v));
+            // SAFETY: runs of different buckets never share a pixel, and one bucket's runs are
+            // painted by one job at a time (see `SharedRaster`).
+            let pixel = unsafe { out.pixel_mut(run.row as usize, col as usize) };
+            sampler.sample(levels, lon, lat, pixel);
+        }
+    }
 }

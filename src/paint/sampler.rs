@@ -3,9 +3,8 @@
 
 use super::seam::seam_weights;
 use super::Interpolation;
-use crate::store::TileStore;
+use crate::store::TileLookup;
 use crate::tile::{locate_cell, TileId, TileImage};
-use std::sync::Arc;
 
 /// One resolution the painter can sample: the tiles of an order, or the Allsky cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,8 +15,13 @@ pub struct Level {
 }
 
 /// Levels to try for each pixel, finest first: `order` down to the survey's shallowest order,
-/// then the Allsky.
-pub fn fallback_levels(store: &TileStore, order: u8, order_min: u8, tile_depth: u8) -> Vec<Level> {
+/// then the Allsky when there is one.
+pub fn fallback_levels(
+    tiles: &dyn TileLookup,
+    order: u8,
+    order_min: u8,
+    tile_depth: u8,
+) -> Vec<Level> {
     let mut levels: Vec<Level> = (order_min..=order)
         .rev()
         .map(|order| Level {
@@ -26,7 +30,7 @@ pub fn fallback_levels(store: &TileStore, order: u8, order_min: u8, tile_depth: 
             allsky: false,
         })
         .collect();
-    if let Some(a) = store.allsky() {
+    if let Some(a) = tiles.allsky() {
         levels.push(Level {
             order: a.order,
             tile_depth: a.tile_depth,
@@ -77,49 +81,31 @@ enum Coverage {
     Empty,
 }
 
-/// A per-thread sampler with a small cache of recently used tiles (the store takes a lock).
-pub struct Sampler<'s, 'a> {
-    store: &'s TileStore<'a>,
+/// Samples the tiles a painter was given.
+pub struct Sampler<'t> {
+    tiles: &'t dyn TileLookup,
     interpolation: Interpolation,
-    recent: [(TileId, bool, Option<Arc<TileImage>>); 4],
-    next: usize,
 }
 
-impl<'s, 'a> Sampler<'s, 'a> {
-    pub fn new(store: &'s TileStore<'a>, interpolation: Interpolation) -> Self {
-        let empty = (TileId::new(u8::MAX, u64::MAX), false, None);
+impl<'t> Sampler<'t> {
+    pub fn new(tiles: &'t dyn TileLookup, interpolation: Interpolation) -> Self {
         Sampler {
-            store,
+            tiles,
             interpolation,
-            recent: [empty.clone(), empty.clone(), empty.clone(), empty],
-            next: 0,
         }
     }
 
-    /// The tile (or Allsky cell) `id`, through the cache of recent tiles.
+    /// The tile (or Allsky cell) `id`.
     #[inline]
-    fn tile(&mut self, id: TileId, allsky: bool) -> Option<&TileImage> {
-        let slot = match self
-            .recent
-            .iter()
-            .position(|(rid, rall, _)| *rid == id && *rall == allsky)
-        {
-            Some(slot) => slot,
-            None => {
-                let tile = if allsky {
-                    self.store
-                        .allsky()
-                        .and_then(|a| a.tiles.get(id.ipix as usize).cloned())
-                } else {
-                    self.store.get(id)
-                };
-                let slot = self.next;
-                self.recent[slot] = (id, allsky, tile);
-                self.next = (self.next + 1) % self.recent.len();
-                slot
-            }
-        };
-        self.recent[slot].2.as_deref()
+    fn tile(&self, id: TileId, allsky: bool) -> Option<&'t TileImage> {
+        if allsky {
+            self.tiles
+                .allsky()
+                .and_then(|a| a.tiles.get(id.ipix as usize))
+                .map(|t| &**t)
+        } else {
+            self.tiles.tile(id)
+        }
     }
 
     /// Writes into `out` the value at (`lon`, `lat`) radians in the survey frame, trying the
@@ -129,7 +115,7 @@ impl<'s, 'a> Sampler<'s, 'a> {
     /// has all its samples (renormalising there would extrapolate up to a cell); it is used only
     /// when no coarser level does better. No-data pixels inside present tiles (BLANK, alpha 0)
     /// are simply left out of the weighted mean.
-    pub fn sample(&mut self, levels: &[Level], lon: f64, lat: f64, out: &mut [f32]) -> bool {
+    pub fn sample(&self, levels: &[Level], lon: f64, lat: f64, out: &mut [f32]) -> bool {
         let mut fallback: Option<[f32; 4]> = None;
         let mut value = [0f32; 4];
         let value = &mut value[..out.len()];
@@ -156,7 +142,7 @@ impl<'s, 'a> Sampler<'s, 'a> {
         }
     }
 
-    fn sample_level(&mut self, level: Level, lon: f64, lat: f64, out: &mut [f32]) -> Coverage {
+    fn sample_level(&self, level: Level, lon: f64, lat: f64, out: &mut [f32]) -> Coverage {
         let layer = cdshealpix::nested::get(level.order + level.tile_depth);
         let width = 1usize << level.tile_depth;
         if self.interpolation == Interpolation::Nearest {

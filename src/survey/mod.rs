@@ -1,58 +1,79 @@
-//! A HiPS survey: its properties and the source its files are read from.
+//! A HiPS survey: its properties and the backend its files are fetched from.
 
+mod hipslist;
 mod properties;
 mod source;
 
+pub use hipslist::{looks_like_id, parse_list, resolve, HipsRecord, BUILTIN as BUILTIN_HIPSLIST};
 pub use properties::{Properties, RawProperties};
 pub use source::{DirSource, EmbeddedSource, TileSource, DEFAULT_EMBEDDED};
 
 use crate::error::{Error, Result};
+use crate::fetch::{runtime, Backend, FetchOptions, HttpBackend, Origin, Outcome};
 use std::path::PathBuf;
+use std::sync::Arc;
 
-/// An opened survey: where it is, what it is, and how to read its tiles.
+/// How surveys are opened and fetched.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    pub fetch: FetchOptions,
+    /// A HiPS list (file or URL) to resolve survey IDs with, instead of the built-in one.
+    pub hipslist: Option<String>,
+}
+
+/// An opened survey: where it is, what it is, and how to fetch its files.
 pub struct Survey {
     pub location: String,
     pub properties: Properties,
-    pub source: Box<dyn TileSource>,
+    pub source: Arc<Backend>,
+    pub fetch: FetchOptions,
 }
 
 impl Survey {
-    /// Opens a survey from a directory, a `file://` URL, `embedded:NAME`, or (with `None`) the
-    /// embedded default survey.
+    /// Opens a survey with the default options (see [`Survey::open_with`]).
     pub fn open(location: Option<&str>) -> Result<Survey> {
-        let location = location.unwrap_or("").trim();
-        let (label, source): (String, Box<dyn TileSource>) = if location.is_empty() {
-            embedded_source(DEFAULT_EMBEDDED)?
-        } else if let Some(name) = location.strip_prefix("embedded:") {
-            embedded_source(name)?
-        } else if let Some(path) = location.strip_prefix("file://") {
-            dir_source(PathBuf::from(path), location)?
-        } else if location.contains("://") {
-            return Err(Error::UnsupportedLocation(location.to_string()));
-        } else {
-            dir_source(PathBuf::from(location), location)?
-        };
-        Self::from_source(label, source)
+        Self::open_with(location, &OpenOptions::default())
     }
 
-    /// Reads `properties` through `source` and builds the survey.
-    pub fn from_source(location: String, source: Box<dyn TileSource>) -> Result<Survey> {
-        let bytes = source
-            .read("properties")
-            .map_err(|e| Error::SurveyUnreachable {
-                location: location.clone(),
-                reason: e.to_string(),
-            })?
-            .ok_or_else(|| Error::SurveyUnreachable {
-                location: location.clone(),
-                reason: "no such file".into(),
-            })?;
-        let text = String::from_utf8_lossy(&bytes);
-        let properties = Properties::parse(&text)?;
+    /// Opens a survey from a directory, a `file://` or `http(s)://` URL, a survey ID such as
+    /// `CDS/P/DSS2/color` (resolved through the HiPS list), `embedded:NAME`, or (with `None`)
+    /// the embedded default survey.
+    pub fn open_with(location: Option<&str>, opts: &OpenOptions) -> Result<Survey> {
+        let location = location.unwrap_or("").trim();
+        let local = |label: String, source: Box<dyn TileSource>| {
+            Self::from_backend(label, Backend::Local(source), opts)
+        };
+        if location.is_empty() {
+            let (label, source) = embedded_source(DEFAULT_EMBEDDED)?;
+            local(label, source)
+        } else if let Some(name) = location.strip_prefix("embedded:") {
+            let (label, source) = embedded_source(name)?;
+            local(label, source)
+        } else if let Some(path) = location.strip_prefix("file://") {
+            let (label, source) = dir_source(PathBuf::from(path), location)?;
+            local(label, source)
+        } else if location.starts_with("http://") || location.starts_with("https://") {
+            open_http(location.to_string(), vec![location.to_string()], opts)
+        } else if location.contains("://") {
+            Err(Error::UnsupportedLocation(location.to_string()))
+        } else if !PathBuf::from(location).exists() && looks_like_id(location) {
+            let records = load_hipslist(opts)?;
+            let record = resolve(location, &records)?;
+            open_http(record.id.clone(), record.urls.clone(), opts)
+        } else {
+            let (label, source) = dir_source(PathBuf::from(location), location)?;
+            local(label, source)
+        }
+    }
+
+    fn from_backend(location: String, backend: Backend, opts: &OpenOptions) -> Result<Survey> {
+        let backend = Arc::new(backend);
+        let bytes = read_properties(&backend, &location)?.0;
         Ok(Survey {
             location,
-            properties,
-            source,
+            properties: Properties::parse(&String::from_utf8_lossy(&bytes))?,
+            source: backend,
+            fetch: opts.fetch.clone(),
         })
     }
 
@@ -85,6 +106,11 @@ impl Survey {
                 .unwrap_or_default();
             line("initial view", format!("ra {ra}°, dec {dec}°{fov}"));
         }
+        if let Backend::Http(http) = &*self.source {
+            for base in http.bases() {
+                line("served from", base.clone());
+            }
+        }
         for m in &p.mirrors {
             line("mirror", m.clone());
         }
@@ -93,6 +119,96 @@ impl Survey {
         }
         out
     }
+}
+
+/// Fetches and returns `properties` with where it came from; an absent or unreachable one
+/// makes the survey unusable.
+fn read_properties(backend: &Arc<Backend>, location: &str) -> Result<(Vec<u8>, Origin)> {
+    let unreachable = |reason: String| Error::SurveyUnreachable {
+        location: location.to_string(),
+        reason,
+    };
+    match backend.get_blocking("properties") {
+        Outcome::Found(bytes, origin) => Ok((bytes, origin)),
+        Outcome::Missing(_) => Err(unreachable("it has no `properties` file".into())),
+        Outcome::Failed(reason) => Err(unreachable(reason)),
+    }
+}
+
+/// Opens a survey served at `urls` (main URL first, then mirrors): reads its properties
+/// (trying each URL in turn), then ranks the URLs and the mirrors its properties list by a quick
+/// probe, fastest first.
+fn open_http(label: String, urls: Vec<String>, opts: &OpenOptions) -> Result<Survey> {
+    let normalise = |u: &str| u.trim().trim_end_matches('/').to_string();
+    let mut candidates: Vec<String> = urls.iter().map(|u| normalise(u)).collect();
+    candidates.dedup();
+    let mut http = HttpBackend::new(&candidates[0], &opts.fetch)?;
+    http.set_bases(candidates.clone());
+    let backend = Arc::new(Backend::Http(http));
+    let (bytes, origin) = read_properties(&backend, &label)?;
+    let properties = Properties::parse(&String::from_utf8_lossy(&bytes))?;
+    if origin == Origin::Network {
+        backend.remember("properties", &bytes);
+    }
+    for mirror in &properties.mirrors {
+        let m = normalise(mirror);
+        if (m.starts_with("http://") || m.starts_with("https://")) && !candidates.contains(&m) {
+            candidates.push(m);
+        }
+    }
+    let mut http = match Arc::try_unwrap(backend) {
+        Ok(Backend::Http(http)) => http,
+        _ => unreachable!("the backend was not shared yet"),
+    };
+    if candidates.len() > 1 {
+        let ranked = runtime().block_on(crate::fetch::rank_by_speed(http.client(), candidates));
+        http.set_bases(ranked);
+    }
+    Ok(Survey {
+        location: label,
+        properties,
+        source: Arc::new(Backend::Http(http)),
+        fetch: opts.fetch.clone(),
+    })
+}
+
+/// The HiPS list to resolve IDs with: `--hipslist` (a file, or a URL fetched through the disk
+/// cache) or the built-in one.
+fn load_hipslist(opts: &OpenOptions) -> Result<Vec<HipsRecord>> {
+    let Some(location) = &opts.hipslist else {
+        return Ok(parse_list(BUILTIN_HIPSLIST));
+    };
+    let fail = |reason: String| Error::HipsList {
+        location: location.clone(),
+        reason,
+    };
+    let text = if location.starts_with("http://") || location.starts_with("https://") {
+        let (dir, name) = location
+            .rsplit_once('/')
+            .filter(|(_, name)| !name.is_empty())
+            .ok_or_else(|| fail("the URL names no file".into()))?;
+        let http = Arc::new(Backend::Http(HttpBackend::new(dir, &opts.fetch)?));
+        match http.get_blocking(name) {
+            Outcome::Found(bytes, origin) => {
+                if origin == Origin::Network {
+                    http.remember(name, &bytes);
+                }
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            Outcome::Missing(_) => return Err(fail("not found".into())),
+            Outcome::Failed(reason) => return Err(fail(reason)),
+        }
+    } else {
+        let path = location.strip_prefix("file://").unwrap_or(location);
+        std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?
+    };
+    let records = parse_list(&text);
+    if records.is_empty() {
+        return Err(fail(
+            "it holds no survey record with an ID and a service URL".into(),
+        ));
+    }
+    Ok(records)
 }
 
 fn embedded_source(name: &str) -> Result<(String, Box<dyn TileSource>)> {

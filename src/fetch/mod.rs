@@ -1,0 +1,146 @@
+//! Getting survey files: from a directory, the embedded assets, or HTTP (with retries, mirrors
+//! and the disk cache), all behind one async `get` so the render pipeline has a single path.
+
+mod http;
+mod mirrors;
+
+pub use http::HttpBackend;
+pub use mirrors::rank_by_speed;
+
+use crate::survey::TileSource;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// How files are fetched.
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Further attempts after a failed one (5xx, timeout, reset, truncated body).
+    pub retries: u32,
+    /// Limit for one request, body included.
+    pub timeout: Duration,
+    /// First retry delay; it doubles each attempt, with ±50% jitter.
+    pub backoff: Duration,
+    /// Where the disk cache lives (`None`: the XDG default).
+    pub cache_dir: Option<PathBuf>,
+    pub use_cache: bool,
+    /// Cache size cap in bytes (least recently used files go first).
+    pub cache_size: u64,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            concurrency: 16,
+            retries: 3,
+            timeout: Duration::from_secs(30),
+            backoff: Duration::from_millis(200),
+            cache_dir: None,
+            use_cache: true,
+            cache_size: crate::cache::DEFAULT_CACHE_SIZE,
+        }
+    }
+}
+
+/// Where a file came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Local,
+    Network,
+    Cache,
+}
+
+/// The result of asking for one file.
+#[derive(Debug)]
+pub enum Outcome {
+    Found(Vec<u8>, Origin),
+    /// The survey does not have the file (404, or no such local file).
+    Missing(Origin),
+    /// Every attempt failed; the reason of the last one.
+    Failed(String),
+}
+
+/// Counters kept while fetching.
+#[derive(Debug, Default)]
+pub struct FetchCounters {
+    pub retried: AtomicU64,
+    pub bytes: AtomicU64,
+}
+
+impl FetchCounters {
+    pub fn retried(&self) -> u64 {
+        self.retried.load(Ordering::Relaxed)
+    }
+}
+
+/// A survey's file source.
+pub enum Backend {
+    Local(Box<dyn TileSource>),
+    Http(HttpBackend),
+}
+
+impl Backend {
+    /// Fetches one file. `fresh` skips the cache (used to re-fetch a body that did not decode).
+    pub async fn get(self: &Arc<Self>, rel_path: &str, fresh: bool) -> Outcome {
+        match &**self {
+            Backend::Local(_) => {
+                let me = Arc::clone(self);
+                let path = rel_path.to_string();
+                let read = tokio::task::spawn_blocking(move || match &*me {
+                    Backend::Local(source) => source.read(&path),
+                    Backend::Http(_) => unreachable!("checked above"),
+                })
+                .await;
+                match read {
+                    Ok(Ok(Some(bytes))) => Outcome::Found(bytes, Origin::Local),
+                    Ok(Ok(None)) => Outcome::Missing(Origin::Local),
+                    Ok(Err(e)) => Outcome::Failed(e.to_string()),
+                    Err(e) => Outcome::Failed(format!("reader task failed: {e}")),
+                }
+            }
+            Backend::Http(http) => http.get(rel_path, fresh).await,
+        }
+    }
+
+    /// Records a decoded (so known-good) body in the disk cache.
+    pub fn remember(&self, rel_path: &str, bytes: &[u8]) {
+        if let Backend::Http(http) = self {
+            http.remember(rel_path, bytes);
+        }
+    }
+
+    /// Blocking fetch, for one-off files (`properties`) outside the pipeline.
+    pub fn get_blocking(self: &Arc<Self>, rel_path: &str) -> Outcome {
+        runtime().block_on(self.get(rel_path, false))
+    }
+
+    pub fn counters(&self) -> Option<&FetchCounters> {
+        match self {
+            Backend::Http(http) => Some(http.counters()),
+            Backend::Local(_) => None,
+        }
+    }
+
+    /// After a render: keeps the disk cache under its size cap.
+    pub fn trim_cache(&self) {
+        if let Backend::Http(http) = self {
+            http.trim_cache();
+        }
+    }
+}
+
+/// The process-wide async runtime that runs fetches (2 worker threads: the work is I/O).
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("hipscut-fetch")
+            .enable_all()
+            .build()
+            .expect("the fetch runtime starts")
+    })
+}

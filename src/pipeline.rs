@@ -1,0 +1,474 @@
+//! The render pipeline: fetching, decoding and painting overlap, and memory stays flat.
+//!
+//! Output pixels are bucketed by the tile that holds them (`plan::buckets`). Each bucket depends
+//! on its tile and on the neighbour tiles its border pixels interpolate across. Tiles are fetched
+//! by async tasks, at most `concurrency` at once, in NESTED order (neighbours arrive close
+//! together). A body is decoded on the rayon pool, still paired with its (order, ipix). Once every
+//! tile a bucket needs is resolved (present, absent or failed), the bucket is painted on the
+//! pool. Once every bucket that needs a tile is painted, the tile is dropped. A tile that is
+//! absent or failed makes its dependants wait for its parent instead, down to the survey's
+//! shallowest order and then the Allsky, so the image has no hole where the survey has data.
+
+use crate::error::{Error, Result};
+use crate::fetch::{runtime, Backend, Origin, Outcome};
+use crate::geometry::{FrameRotation, OutputGeometry};
+use crate::paint::{fallback_levels, paint_runs, Interpolation, SharedRaster};
+use crate::plan::{buckets, Run};
+use crate::raster::Raster;
+use crate::store::{decode_allsky, decode_tile, AllskyLevel, BucketTiles};
+use crate::survey::Survey;
+use crate::tile::{allsky_path, TileFormat, TileId, TileImage};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use tokio::sync::{mpsc, Semaphore};
+
+/// Pixels painted by one job: large buckets are split so a small field still uses every core.
+const PIXELS_PER_JOB: usize = 16_384;
+
+/// Reports progress (the CLI draws bars; the library is silent by default).
+pub trait Progress: Sync {
+    /// `tiles` more tiles to fetch (called at the start and for each fallback).
+    fn tiles_planned(&self, _tiles: usize) {}
+    fn tile_done(&self, _bytes: u64) {}
+    fn pixels_planned(&self, _pixels: u64) {}
+    fn pixels_painted(&self, _pixels: u64) {}
+}
+
+/// Progress that reports nothing.
+pub struct Silent;
+impl Progress for Silent {}
+
+/// What a render fetched, and from where.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RenderStats {
+    pub fetched: usize,
+    pub from_cache: usize,
+    pub local: usize,
+    pub missing: usize,
+    pub failed: usize,
+    pub retried: u64,
+    pub bytes: u64,
+    pub allsky_used: bool,
+    /// The most decoded tiles held at once (a measure of the pipeline's memory).
+    pub peak_tiles_held: usize,
+    pub failures: Vec<String>,
+}
+
+/// Something a bucket can depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Need {
+    Tile(TileId),
+    Allsky,
+}
+
+enum Held {
+    Tile(Arc<TileImage>),
+    Allsky(Arc<AllskyLevel>),
+}
+
+enum Resolution {
+    Held(Held, Origin),
+    Missing,
+    Failed(String),
+}
+
+enum Event {
+    Resolved(Need, Resolution),
+    Painted(TileId, u64),
+}
+
+/// What the fetch tasks and decode jobs share.
+struct Shared {
+    backend: Arc<Backend>,
+    permits: Arc<Semaphore>,
+    events: mpsc::Sender<Event>,
+    format: TileFormat,
+    channels: usize,
+    tile_width: usize,
+    order_max: u8,
+}
+
+/// Starts fetching `need` (then decoding it on the rayon pool); the result comes back as an
+/// event. `fresh` bypasses the disk cache: a body that did not decode is fetched once more.
+fn start_fetch(shared: &Arc<Shared>, need: Need, fresh: bool) {
+    let shared = Arc::clone(shared);
+    runtime().spawn(async move {
+        let Ok(permit) = Arc::clone(&shared.permits).acquire_owned().await else {
+            return;
+        };
+        match need {
+            Need::Allsky => {
+                // The deepest Allsky at order 3 or below that the survey has.
+                for order in (0..=shared.order_max.min(3)).rev() {
+                    let path = allsky_path(order, shared.format);
+                    if let Outcome::Found(bytes, origin) = shared.backend.get(&path, fresh).await {
+                        rayon::spawn(move || {
+                            let _permit = permit;
+                            let decoded =
+                                decode_allsky(&bytes, order, shared.format, shared.channels, &path)
+                                    .map(|a| Held::Allsky(Arc::new(a)));
+                            finish_decode(&shared, need, &path, fresh, &bytes, origin, decoded);
+                        });
+                        return;
+                    }
+                }
+                let missing = Resolution::Missing;
+                let _ = shared.events.send(Event::Resolved(need, missing)).await;
+            }
+            Need::Tile(id) => {
+                let path = id.path(shared.format);
+                let resolution = match shared.backend.get(&path, fresh).await {
+                    Outcome::Found(bytes, origin) => {
+                        rayon::spawn(move || {
+                            let _permit = permit;
+                            let decoded = decode_tile(
+                                &bytes,
+                                shared.format,
+                                shared.channels,
+                                shared.tile_width,
+                                &path,
+                            )
+                            .map(|t| Held::Tile(Arc::new(t)));
+                            finish_decode(&shared, need, &path, fresh, &bytes, origin, decoded);
+                        });
+                        return;
+                    }
+                    Outcome::Missing(_) => Resolution::Missing,
+                    Outcome::Failed(reason) => Resolution::Failed(reason),
+                };
+                let _ = shared.events.send(Event::Resolved(need, resolution)).await;
+            }
+        }
+    });
+}
+
+/// After decoding: a good body is cached and reported; a bad one is fetched once more
+/// (bypassing the cache), then reported as failed. Runs on the rayon pool.
+fn finish_decode(
+    shared: &Arc<Shared>,
+    need: Need,
+    path: &str,
+    fresh: bool,
+    bytes: &[u8],
+    origin: Origin,
+    decoded: Result<Held>,
+) {
+    let resolution = match decoded {
+        Ok(held) => {
+            if origin == Origin::Network {
+                shared.backend.remember(path, bytes);
+            }
+            Resolution::Held(held, origin)
+        }
+        Err(_) if !fresh && origin != Origin::Local => {
+            if let Some(c) = shared.backend.counters() {
+                c.retried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            start_fetch(shared, need, true);
+            return;
+        }
+        Err(e) => Resolution::Failed(e.to_string()),
+    };
+    let _ = shared
+        .events
+        .blocking_send(Event::Resolved(need, resolution));
+}
+
+#[derive(Default)]
+struct NeedState {
+    resolved: bool,
+    held: Option<Held>,
+    /// Buckets still waiting for this need.
+    waiting: Vec<TileId>,
+    /// Buckets not yet painted that read this need.
+    users: usize,
+}
+
+struct BucketState {
+    runs: Vec<Run>,
+    deps: Vec<Need>,
+    pending: usize,
+    jobs_left: usize,
+}
+
+/// The scheduler's state, owned by the thread that runs the event loop.
+struct Scheduler {
+    needs: BTreeMap<Need, NeedState>,
+    buckets: HashMap<TileId, BucketState>,
+    order_min: u8,
+    to_request: Vec<Need>,
+    held_now: usize,
+    stats: RenderStats,
+}
+
+impl Scheduler {
+    /// What replaces an absent need: its parent tile, or the Allsky below the shallowest order.
+    fn fallback_of(&self, need: Need) -> Option<Need> {
+        match need {
+            Need::Tile(id) if id.order > self.order_min => id.parent().map(Need::Tile),
+            Need::Tile(_) => Some(Need::Allsky),
+            Need::Allsky => None,
+        }
+    }
+
+    /// Makes `bucket` depend on `need`; if `need` is already known to be absent, on its
+    /// fallback instead (and so on).
+    fn add_dep(&mut self, bucket: TileId, mut need: Need) {
+        loop {
+            let b = self.buckets.get_mut(&bucket).expect("known bucket");
+            if b.deps.contains(&need) {
+                return;
+            }
+            b.deps.push(need);
+            let is_new = !self.needs.contains_key(&need);
+            let state = self.needs.entry(need).or_default();
+            state.users += 1;
+            if is_new {
+                self.to_request.push(need);
+            }
+            if !state.resolved {
+                state.waiting.push(bucket);
+                b.pending += 1;
+                return;
+            }
+            if state.held.is_some() {
+                return;
+            }
+            match self.fallback_of(need) {
+                Some(next) => need = next,
+                None => return,
+            }
+        }
+    }
+
+    /// Records a resolution; returns the buckets it made ready.
+    fn resolve(&mut self, need: Need, resolution: Resolution) -> Vec<TileId> {
+        let present = match resolution {
+            Resolution::Held(held, origin) => {
+                match origin {
+                    Origin::Network => self.stats.fetched += 1,
+                    Origin::Cache => self.stats.from_cache += 1,
+                    Origin::Local => self.stats.local += 1,
+                }
+                if need == Need::Allsky {
+                    self.stats.allsky_used = true;
+                }
+                let state = self.needs.get_mut(&need).expect("requested need");
+                state.held = Some(held);
+                self.held_now += 1;
+                self.stats.peak_tiles_held = self.stats.peak_tiles_held.max(self.held_now);
+                true
+            }
+            Resolution::Missing => {
+                self.stats.missing += 1;
+                false
+            }
+            Resolution::Failed(reason) => {
+                self.stats.failed += 1;
+                self.stats.failures.push(reason);
+                false
+            }
+        };
+        let state = self.needs.get_mut(&need).expect("requested need");
+        state.resolved = true;
+        let waiting = std::mem::take(&mut state.waiting);
+        if !present {
+            if let Some(fallback) = self.fallback_of(need) {
+                // Border pixels interpolate across the fallback tile's edges too.
+                let mut with_neighbours = vec![fallback];
+                if let Need::Tile(parent) = fallback {
+                    let layer = cdshealpix::nested::get(parent.order);
+                    with_neighbours.extend(
+                        layer
+                            .neighbours(parent.ipix, false)
+                            .values_vec()
+                            .into_iter()
+                            .map(|n| Need::Tile(TileId::new(parent.order, n))),
+                    );
+                }
+                for &bucket in &waiting {
+                    for &n in &with_neighbours {
+                        self.add_dep(bucket, n);
+                    }
+                }
+            }
+        }
+        let mut ready = Vec::new();
+        for bucket in waiting {
+            let b = self.buckets.get_mut(&bucket).expect("known bucket");
+            b.pending -= 1;
+            if b.pending == 0 {
+                ready.push(bucket);
+            }
+        }
+        ready
+    }
+
+    /// The tiles a ready bucket reads.
+    fn tiles_for(&self, bucket: TileId) -> BucketTiles {
+        let mut tiles = BucketTiles::default();
+        for need in &self.buckets[&bucket].deps {
+            match self.needs.get(need).and_then(|s| s.held.as_ref()) {
+                Some(Held::Tile(t)) => {
+                    if let Need::Tile(id) = need {
+                        tiles.tiles.insert(*id, Arc::clone(t));
+                    }
+                }
+                Some(Held::Allsky(a)) => tiles.allsky = Some(Arc::clone(a)),
+                None => {}
+            }
+        }
+        tiles
+    }
+
+    /// After a bucket is painted: drops the tiles no other bucket still needs.
+    fn release(&mut self, bucket: TileId) {
+        let deps = std::mem::take(&mut self.buckets.get_mut(&bucket).expect("known bucket").deps);
+        for need in deps {
+            let state = self.needs.get_mut(&need).expect("known need");
+            state.users -= 1;
+            if state.users == 0 && state.held.take().is_some() {
+                self.held_now -= 1;
+            }
+        }
+    }
+}
+
+/// Renders `geometry` from `survey` at tile `order` through the pipeline.
+#[allow(clippy::too_many_arguments)]
+pub fn render_pipelined(
+    survey: &Survey,
+    geometry: &OutputGeometry,
+    order: u8,
+    format: TileFormat,
+    channels: usize,
+    interpolation: Interpolation,
+    progress: &dyn Progress,
+) -> Result<(Raster, RenderStats)> {
+    let p = &survey.properties;
+    let to_survey = FrameRotation::new(geometry.frame, p.frame);
+    let planned = buckets(geometry, &to_survey, order, p.tile_depth());
+    let concurrency = survey.fetch.concurrency.max(1);
+    let (tx, mut rx) = mpsc::channel(concurrency * 2);
+    let shared = Arc::new(Shared {
+        backend: Arc::clone(&survey.source),
+        permits: Arc::new(Semaphore::new(concurrency)),
+        events: tx,
+        format,
+        channels,
+        tile_width: p.tile_width as usize,
+        order_max: p.order_max,
+    });
+    let mut sched = Scheduler {
+        needs: BTreeMap::new(),
+        buckets: HashMap::new(),
+        order_min: p.order_min,
+        to_request: Vec::new(),
+        held_now: 0,
+        stats: RenderStats::default(),
+    };
+    let mut pixels = 0u64;
+    for (home, bucket) in planned {
+        pixels += bucket.pixel_count() as u64;
+        sched.buckets.insert(
+            home,
+            BucketState {
+                runs: bucket.runs,
+                deps: Vec::new(),
+                pending: 0,
+                jobs_left: 0,
+            },
+        );
+        sched.add_dep(home, Need::Tile(home));
+        for n in bucket.neighbours {
+            sched.add_dep(home, Need::Tile(n));
+        }
+    }
+    progress.pixels_planned(pixels);
+    let out = SharedRaster::new(geometry.width, geometry.height, channels);
+    let mut buckets_left = sched.buckets.len();
+    let result: Result<()> = rayon::in_place_scope(|scope| {
+        let request = |sched: &mut Scheduler| {
+            let mut new = std::mem::take(&mut sched.to_request);
+            new.sort();
+            progress.tiles_planned(new.len());
+            for need in new {
+                start_fetch(&shared, need, false);
+            }
+        };
+        request(&mut sched);
+        while buckets_left > 0 {
+            let Some(event) = rx.blocking_recv() else {
+                return Err(Error::invalid(
+                    "the fetch pipeline stopped before the image was complete",
+                ));
+            };
+            match event {
+                Event::Resolved(need, resolution) => {
+                    progress.tile_done(0);
+                    let ready = sched.resolve(need, resolution);
+                    request(&mut sched);
+                    for bucket in ready {
+                        let tiles = Arc::new(sched.tiles_for(bucket));
+                        let levels = fallback_levels(&*tiles, order, p.order_min, p.tile_depth());
+                        let state = sched.buckets.get_mut(&bucket).expect("known bucket");
+                        let runs = std::mem::take(&mut state.runs);
+                        let jobs = split_runs(runs);
+                        state.jobs_left = jobs.len();
+                        for job in jobs {
+                            let (tiles, levels, tx) =
+                                (Arc::clone(&tiles), levels.clone(), shared.events.clone());
+                            let (out, to_survey) = (&out, &to_survey);
+                            scope.spawn(move |_| {
+                                paint_runs(
+                                    geometry,
+                                    to_survey,
+                                    &levels,
+                                    &*tiles,
+                                    interpolation,
+                                    &job,
+                                    out,
+                                );
+                                let n = job.iter().map(Run::len).sum::<usize>() as u64;
+                                let _ = tx.blocking_send(Event::Painted(bucket, n));
+                            });
+                        }
+                    }
+                }
+                Event::Painted(bucket, n) => {
+                    progress.pixels_painted(n);
+                    let state = sched.buckets.get_mut(&bucket).expect("known bucket");
+                    state.jobs_left -= 1;
+                    if state.jobs_left == 0 {
+                        sched.release(bucket);
+                        buckets_left -= 1;
+                    }
+                }
+            }
+        }
+        Ok(())
+    });
+    result?;
+    let mut stats = sched.stats;
+    if let Some(c) = survey.source.counters() {
+        stats.retried = c.retried();
+        stats.bytes = c.bytes.load(std::sync::atomic::Ordering::Relaxed);
+    }
+    survey.source.trim_cache();
+    Ok((out.into_raster(), stats))
+}
+
+/// Splits a bucket's runs into jobs of about `PIXELS_PER_JOB` pixels (whole runs each).
+fn split_runs(runs: Vec<Run>) -> Vec<Vec<Run>> {
+    let mut jobs = vec![Vec::new()];
+    let mut size = 0;
+    for run in runs {
+        if size >= PIXELS_PER_JOB {
+            jobs.push(Vec::new());
+            size = 0;
+        }
+        size += run.len();
+        jobs.last_mut().expect("one job at least").push(run);
+    }
+    jobs
+}

@@ -1,0 +1,56 @@
+//! Progress bars on stderr for fetching and painting (hidden when stderr is not a terminal).
+
+use hipscut::Progress;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Two bars: tiles resolved, and pixels painted.
+pub struct Bars {
+    _multi: MultiProgress,
+    tiles: ProgressBar,
+    pixels: ProgressBar,
+}
+
+impl Bars {
+    /// Bars drawn on stderr, or nowhere when `quiet` (indicatif also hides them by itself when
+    /// stderr is not a terminal).
+    pub fn new(quiet: bool) -> Self {
+        let target = if quiet {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        };
+        let multi = MultiProgress::with_draw_target(target);
+        let style = |template: &str| {
+            ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar())
+        };
+        let tiles = multi.add(ProgressBar::new(0));
+        tiles.set_style(style("tiles  {bar:30} {pos}/{len} {per_sec} {msg}"));
+        let pixels = multi.add(ProgressBar::new(0));
+        pixels.set_style(style("paint  {bar:30} {percent}% {elapsed}"));
+        Bars {
+            _multi: multi,
+            tiles,
+            pixels,
+        }
+    }
+
+    pub fn finish(&self) {
+        self.tiles.finish_and_clear();
+        self.pixels.finish_and_clear();
+    }
+}
+
+impl Progress for Bars {
+    fn tiles_planned(&self, tiles: usize) {
+        self.tiles.inc_length(tiles as u64);
+    }
+    fn tile_done(&self, _bytes: u64) {
+        self.tiles.inc(1);
+    }
+    fn pixels_planned(&self, pixels: u64) {
+        self.pixels.inc_length(pixels);
+    }
+    fn pixels_painted(&self, pixels: u64) {
+        self.pixels.inc(pixels);
+    }
+}
