@@ -369,3 +369,42 @@ fn a_failed_render_leaves_an_existing_output_untouched() {
     assert!(result.status.success(), "{}", stderr(&result));
     assert!(image::open(&out).is_ok(), "a successful render replaces it");
 }
+
+#[test]
+fn http_render_reports_fetches_then_cache_hits() {
+    let dir = tempfile::tempdir().unwrap();
+    let survey = support::AnalyticSurvey::default().write(dir.path());
+    let server = support::server::TestServer::start(&survey);
+    let cache = dir.path().join("cache");
+    let out = dir.path().join("web.fits");
+    let run = || {
+        hipscut(&[
+            "render",
+            "--survey",
+            &server.url(),
+            "--lon",
+            "10",
+            "--lat",
+            "10",
+            "--fov",
+            "40",
+            "--width",
+            "64",
+            "--cache-dir",
+            cache.to_str().unwrap(),
+            "--quiet",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+    };
+    let first = run();
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(stderr(&first).contains("fetched"), "{}", stderr(&first));
+    let second = run();
+    assert!(second.status.success(), "{}", stderr(&second));
+    let report = stderr(&second);
+    assert!(
+        report.contains("from cache") && !report.contains("fetched"),
+        "{report}"
+    );
+}

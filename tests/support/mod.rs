@@ -1,5 +1,8 @@
-//! Test support: an analytic HiPS sky written as FITS tiles, and small image statistics.
+//! Test support: an analytic HiPS sky written as FITS tiles, a fault-injecting tile server,
+//! and small image statistics.
 #![allow(dead_code)]
+
+pub mod server;
 
 use hipscut::geometry::{lonlat_to_xyz, Frame};
 use hipscut::tile::{cell_of_pixel, TileId};
