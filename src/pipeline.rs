@@ -18,7 +18,7 @@ use crate::raster::Raster;
 use crate::store::{decode_allsky, decode_tile, AllskyLevel, BucketTiles};
 use crate::survey::Survey;
 use crate::tile::{allsky_path, TileFormat, TileId, TileImage};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use tokio::sync::{mpsc, Semaphore};
 
@@ -196,7 +196,17 @@ struct Scheduler {
     needs: BTreeMap<Need, NeedState>,
     buckets: HashMap<TileId, BucketState>,
     order_min: u8,
+    /// Needs added since the last call to `next_batch`.
     to_request: Vec<Need>,
+    /// Planned needs not started yet, in the order their pixels come (top rows first).
+    queue: VecDeque<Need>,
+    /// Fallbacks not started yet: buckets already wait on them, so they go first.
+    urgent: VecDeque<Need>,
+    in_flight: usize,
+    buckets_painting: usize,
+    /// Soft bound on tiles in flight plus tiles held.
+    window: usize,
+    concurrency: usize,
     held_now: usize,
     stats: RenderStats,
 }
@@ -269,6 +279,7 @@ impl Scheduler {
                 false
             }
         };
+        self.in_flight -= 1;
         let state = self.needs.get_mut(&need).expect("requested need");
         state.resolved = true;
         let waiting = std::mem::take(&mut state.waiting);
@@ -302,6 +313,25 @@ impl Scheduler {
             }
         }
         ready
+    }
+
+    /// The needs to start now: while tiles in flight plus tiles held stay under the window.
+    /// When nothing is in flight or painting (every held tile waits for a tile not asked for
+    /// yet), a batch is started anyway so the render always moves on.
+    fn next_batch(&mut self) -> Vec<Need> {
+        self.urgent.extend(self.to_request.drain(..));
+        let stalled = self.in_flight == 0 && self.buckets_painting == 0;
+        let mut batch = Vec::new();
+        while self.in_flight + self.held_now < self.window
+            || (stalled && batch.len() < self.concurrency)
+        {
+            let Some(need) = self.urgent.pop_front().or_else(|| self.queue.pop_front()) else {
+                break;
+            };
+            self.in_flight += 1;
+            batch.push(need);
+        }
+        batch
     }
 
     /// The tiles a ready bucket reads.
@@ -364,12 +394,29 @@ pub fn render_pipelined(
         buckets: HashMap::new(),
         order_min: p.order_min,
         to_request: Vec::new(),
+        queue: VecDeque::new(),
+        urgent: VecDeque::new(),
+        in_flight: 0,
+        buckets_painting: 0,
+        window: 2 * concurrency + 8,
+        concurrency,
         held_now: 0,
         stats: RenderStats::default(),
     };
     let mut pixels = 0u64;
+    // Each tile is fetched in the order of the first output pixel that needs it, so the tiles
+    // held at once are about one row of tiles across the image.
+    let mut first_use: HashMap<Need, (u32, u32)> = HashMap::new();
     for (home, bucket) in planned {
         pixels += bucket.pixel_count() as u64;
+        let key = bucket
+            .runs
+            .first()
+            .map_or((u32::MAX, 0), |r| (r.row, r.col0));
+        for need in std::iter::once(home).chain(bucket.neighbours.iter().copied()) {
+            let k = first_use.entry(Need::Tile(need)).or_insert(key);
+            *k = (*k).min(key);
+        }
         sched.buckets.insert(
             home,
             BucketState {
@@ -384,15 +431,17 @@ pub fn render_pipelined(
             sched.add_dep(home, Need::Tile(n));
         }
     }
+    let mut initial = std::mem::take(&mut sched.to_request);
+    initial.sort_by_key(|n| (first_use.get(n).copied(), *n));
+    progress.tiles_planned(initial.len());
+    sched.queue = initial.into();
     progress.pixels_planned(pixels);
     let out = SharedRaster::new(geometry.width, geometry.height, channels);
     let mut buckets_left = sched.buckets.len();
     let result: Result<()> = rayon::in_place_scope(|scope| {
         let request = |sched: &mut Scheduler| {
-            let mut new = std::mem::take(&mut sched.to_request);
-            new.sort();
-            progress.tiles_planned(new.len());
-            for need in new {
+            progress.tiles_planned(sched.to_request.len());
+            for need in sched.next_batch() {
                 start_fetch(&shared, need, false);
             }
         };
@@ -415,6 +464,7 @@ pub fn render_pipelined(
                         let runs = std::mem::take(&mut state.runs);
                         let jobs = split_runs(runs);
                         state.jobs_left = jobs.len();
+                        sched.buckets_painting += 1;
                         for job in jobs {
                             let (tiles, levels, tx) =
                                 (Arc::clone(&tiles), levels.clone(), shared.events.clone());
@@ -441,7 +491,9 @@ pub fn render_pipelined(
                     state.jobs_left -= 1;
                     if state.jobs_left == 0 {
                         sched.release(bucket);
+                        sched.buckets_painting -= 1;
                         buckets_left -= 1;
+                        request(&mut sched);
                     }
                 }
             }

@@ -47,6 +47,8 @@ pub struct AnalyticSurvey {
     pub unflipped: bool,
     /// Also write `Norder{order_max}/Allsky.fits` from the tiles of `order_max`.
     pub allsky: bool,
+    /// Only write tiles whose centre lies within this many degrees of this direction.
+    pub near: Option<([f64; 3], f64)>,
 }
 
 impl Default for AnalyticSurvey {
@@ -60,6 +62,7 @@ impl Default for AnalyticSurvey {
             gzip: false,
             unflipped: false,
             allsky: false,
+            near: None,
         }
     }
 }
@@ -118,6 +121,14 @@ impl AnalyticSurvey {
                 let id = TileId::new(order, ipix);
                 if self.skip.contains(&id) {
                     continue;
+                }
+                if let Some((centre, radius)) = self.near {
+                    let (lon, lat) = cdshealpix::nested::get(order).center(ipix);
+                    let v = lonlat_to_xyz(lon, lat);
+                    let cos = (0..3).map(|k| v[k] * centre[k]).sum::<f64>();
+                    if cos < radius.to_radians().cos() {
+                        continue;
+                    }
                 }
                 // File row r holds tile row i = W − 1 − r (conventions note).
                 let mut rows = vec![0f32; w * w];
