@@ -1,32 +1,55 @@
-//! Render benchmarks on local sample tiles (warm: the files are in the OS cache).
+//! Render benchmarks on local sample tiles (warm: the files are in the OS cache), for both
+//! painters: the FermiColor 2000×1000 AIT galactic field centred on (0, 0) with 0.01° pixels,
+//! and a 4000×4000 TAN field on the same tiles.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use hipscut::geometry::Frame;
+use hipscut::paint::Painter;
 use hipscut::{render, RenderRequest, Survey};
 use std::path::Path;
 
-fn fermi_ait(c: &mut Criterion) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/FermiColor");
-    let survey = Survey::open(Some(dir.to_str().unwrap())).expect("FermiColor sample");
-    // 2000×1000 AIT, galactic, centred on (0, 0), 0.01° pixels.
-    let req = RenderRequest {
+fn field(
+    projection: &str,
+    fov: f64,
+    width: usize,
+    height: usize,
+    painter: Painter,
+) -> RenderRequest {
+    RenderRequest {
         lon: Some(0.0),
         lat: Some(0.0),
         frame: Some(Frame::Galactic),
-        fov: Some(20.0),
-        width: Some(2000),
-        height: Some(1000),
-        projection: Some("AIT".into()),
+        fov: Some(fov),
+        width: Some(width),
+        height: Some(height),
+        projection: Some(projection.into()),
+        painter,
         ..Default::default()
-    };
-    let mut group = c.benchmark_group("fermi_ait_2000x1000");
-    group.sample_size(10);
-    group.bench_function("precise_render_local_tiles", |b| {
-        b.iter(|| render(&survey, &req).expect("render"))
-    });
+    }
+}
 
+fn fermi(c: &mut Criterion) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/FermiColor");
+    let survey = Survey::open(Some(dir.to_str().unwrap())).expect("FermiColor sample");
+    let mut group = c.benchmark_group("fermi");
+    group.sample_size(10);
+    for painter in [Painter::Precise, Painter::Projective] {
+        let ait = field("AIT", 20.0, 2000, 1000, painter);
+        let r = render(&survey, &ait).expect("render");
+        eprintln!(
+            "{painter:?} AIT: {:.1}% of pixels sampled precisely",
+            100.0 * r.stats.pixels_precise as f64 / r.stats.pixels_painted as f64
+        );
+        group.bench_function(format!("ait_2000x1000_{painter:?}"), |b| {
+            b.iter(|| render(&survey, &ait).expect("render"))
+        });
+        let tan = field("TAN", 20.0, 4000, 4000, painter);
+        group.bench_function(format!("tan_4000x4000_{painter:?}"), |b| {
+            b.iter(|| render(&survey, &tan).expect("render"))
+        });
+    }
     group.finish();
 }
 
-criterion_group!(benches, fermi_ait);
+criterion_group!(benches, fermi);
 criterion_main!(benches);

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use hipscut::fetch::FetchOptions;
 use hipscut::geometry::Frame;
-use hipscut::paint::Interpolation;
+use hipscut::paint::{Interpolation, Painter};
 use hipscut::survey::OpenOptions;
 use hipscut::tile::TileFormat;
 use hipscut::{render_to_file, RenderRequest, Rendered, Survey};
@@ -81,6 +81,10 @@ pub struct RenderArgs {
     /// Sampling between tile pixels.
     #[arg(long, value_enum, default_value_t = InterpolationArg::Bilinear)]
     pub interpolation: InterpolationArg,
+    /// Painter: projective (tiles mapped through homographies, fast) or precise (every pixel
+    /// projected on its own, the reference).
+    #[arg(long, value_enum, default_value_t = PainterArg::Projective)]
+    pub painter: PainterArg,
     /// Output file; its extension (.fits, .png, .jpg) picks the format.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
@@ -180,6 +184,12 @@ pub enum TileFormatArg {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum PainterArg {
+    Projective,
+    Precise,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
 pub enum InterpolationArg {
     Nearest,
     Bilinear,
@@ -211,6 +221,10 @@ impl RenderArgs {
                 InterpolationArg::Bilinear => Interpolation::Bilinear,
             },
             strict: self.strict,
+            painter: match self.painter {
+                PainterArg::Projective => Painter::Projective,
+                PainterArg::Precise => Painter::Precise,
+            },
         }
     }
 }

@@ -12,7 +12,10 @@
 use crate::error::{Error, Result};
 use crate::fetch::{runtime, Backend, Origin, Outcome};
 use crate::geometry::{FrameRotation, OutputGeometry};
-use crate::paint::{fallback_levels, paint_runs, Interpolation, SharedRaster};
+use crate::paint::{
+    fallback_levels, paint_runs, paint_runs_projective, Interpolation, Painter, SharedRaster,
+    TileMesh,
+};
 use crate::plan::{buckets, Run};
 use crate::raster::Raster;
 use crate::store::{decode_allsky, decode_tile, AllskyLevel, BucketTiles};
@@ -51,6 +54,10 @@ pub struct RenderStats {
     pub allsky_used: bool,
     /// The most decoded tiles held at once (a measure of the pipeline's memory).
     pub peak_tiles_held: usize,
+    pub pixels_painted: u64,
+    /// Pixels sampled one by one: all of them with the precise painter; with the projective
+    /// one, those near tile borders, no data, or too distorted a projection.
+    pub pixels_precise: u64,
     pub failures: Vec<String>,
 }
 
@@ -74,7 +81,8 @@ enum Resolution {
 
 enum Event {
     Resolved(Need, Resolution),
-    Painted(TileId, u64),
+    /// A painting job ended: its bucket, pixels painted, of which painted precisely.
+    Painted(TileId, u64, u64),
 }
 
 /// What the fetch tasks and decode jobs share.
@@ -364,18 +372,33 @@ impl Scheduler {
     }
 }
 
-/// Renders `geometry` from `survey` at tile `order` through the pipeline.
-#[allow(clippy::too_many_arguments)]
+/// How the pipeline reads and paints tiles.
+#[derive(Debug, Clone, Copy)]
+pub struct PaintSpec {
+    pub order: u8,
+    pub format: TileFormat,
+    /// 1 (grey or FITS values) or 3 (RGB).
+    pub channels: usize,
+    pub interpolation: Interpolation,
+    pub painter: Painter,
+}
+
+/// Renders `geometry` from `survey` through the pipeline.
 pub fn render_pipelined(
     survey: &Survey,
     geometry: &OutputGeometry,
-    order: u8,
-    format: TileFormat,
-    channels: usize,
-    interpolation: Interpolation,
+    spec: PaintSpec,
     progress: &dyn Progress,
 ) -> Result<(Raster, RenderStats)> {
+    let PaintSpec {
+        order,
+        format,
+        channels,
+        interpolation,
+        painter,
+    } = spec;
     let p = &survey.properties;
+    let survey_to_output = FrameRotation::new(p.frame, geometry.frame);
     let to_survey = FrameRotation::new(geometry.frame, p.frame);
     let planned = buckets(geometry, &to_survey, order, p.tile_depth());
     let concurrency = survey.fetch.concurrency.max(1);
@@ -460,6 +483,13 @@ pub fn render_pipelined(
                     for bucket in ready {
                         let tiles = Arc::new(sched.tiles_for(bucket));
                         let levels = fallback_levels(&*tiles, order, p.order_min, p.tile_depth());
+                        let mesh = match painter {
+                            Painter::Projective if tiles.tiles.contains_key(&bucket) => {
+                                TileMesh::build(bucket, p.tile_depth(), geometry, survey_to_output)
+                            }
+                            _ => None,
+                        }
+                        .map(Arc::new);
                         let state = sched.buckets.get_mut(&bucket).expect("known bucket");
                         let runs = std::mem::take(&mut state.runs);
                         let jobs = split_runs(runs);
@@ -468,25 +498,44 @@ pub fn render_pipelined(
                         for job in jobs {
                             let (tiles, levels, tx) =
                                 (Arc::clone(&tiles), levels.clone(), shared.events.clone());
+                            let mesh = mesh.clone();
                             let (out, to_survey) = (&out, &to_survey);
                             scope.spawn(move |_| {
-                                paint_runs(
-                                    geometry,
-                                    to_survey,
-                                    &levels,
-                                    &*tiles,
-                                    interpolation,
-                                    &job,
-                                    out,
-                                );
+                                let precise = match painter {
+                                    Painter::Projective => paint_runs_projective(
+                                        geometry,
+                                        to_survey,
+                                        &levels,
+                                        &*tiles,
+                                        interpolation,
+                                        bucket,
+                                        mesh.as_deref(),
+                                        &job,
+                                        out,
+                                    ),
+                                    Painter::Precise => {
+                                        paint_runs(
+                                            geometry,
+                                            to_survey,
+                                            &levels,
+                                            &*tiles,
+                                            interpolation,
+                                            &job,
+                                            out,
+                                        );
+                                        job.iter().map(Run::len).sum::<usize>() as u64
+                                    }
+                                };
                                 let n = job.iter().map(Run::len).sum::<usize>() as u64;
-                                let _ = tx.blocking_send(Event::Painted(bucket, n));
+                                let _ = tx.blocking_send(Event::Painted(bucket, n, precise));
                             });
                         }
                     }
                 }
-                Event::Painted(bucket, n) => {
+                Event::Painted(bucket, n, precise) => {
                     progress.pixels_painted(n);
+                    sched.stats.pixels_painted += n;
+                    sched.stats.pixels_precise += precise;
                     let state = sched.buckets.get_mut(&bucket).expect("known bucket");
                     state.jobs_left -= 1;
                     if state.jobs_left == 0 {

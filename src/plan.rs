@@ -102,27 +102,50 @@ pub fn buckets(
         .into_par_iter()
         .map(|br| {
             let (r0, r1) = (br * BLOCK, ((br + 1) * BLOCK).min(geometry.height));
-            let mut runs: Vec<(TileId, Run)> = Vec::new();
             let mut edges = Vec::new();
-            for bc in 0..geometry.width.div_ceil(BLOCK) {
-                let (c0, c1) = (bc * BLOCK, ((bc + 1) * BLOCK).min(geometry.width));
-                let corners: Vec<Option<PixelPlace>> =
-                    [(c0, r0), (c1 - 1, r0), (c0, r1 - 1), (c1 - 1, r1 - 1)]
-                        .iter()
-                        .map(|&(c, r)| place(c, r))
-                        .collect();
-                let uniform = corners.iter().all(|p| {
-                    p.as_ref().is_some_and(|p| {
-                        interior(p) && Some(p.home) == corners[0].as_ref().map(|c| c.home)
-                    })
-                });
-                if let (true, Some(first)) = (uniform, &corners[0]) {
-                    for row in r0..r1 {
-                        runs.push((first.home, Run { row: row as u32, col0: c0 as u32, col1: c1 as u32 }));
+            // Classify the blocks of this row of blocks: the home of a uniform block, or None.
+            let homes: Vec<Option<TileId>> = (0..geometry.width.div_ceil(BLOCK))
+                .map(|bc| {
+                    let (c0, c1) = (bc * BLOCK, ((bc + 1) * BLOCK).min(geometry.width));
+                    let corners: Vec<Option<PixelPlace>> =
+                        [(c0, r0), (c1 - 1, r0), (c0, r1 - 1), (c1 - 1, r1 - 1)]
+                            .iter()
+                            .map(|&(c, r)| place(c, r))
+                            .collect();
+                    let home = corners[0].as_ref().map(|c| c.home);
+                    let uniform = corners.iter().all(|p| {
+                        p.as_ref()
+                            .is_some_and(|p| interior(p) && Some(p.home) == home)
+                    });
+                    if uniform {
+                        home
+                    } else {
+                        None
                     }
-                    continue;
+                })
+                .collect();
+            // Then emit the runs row by row, left to right, joining the ones that touch.
+            let mut runs: Vec<(TileId, Run)> = Vec::new();
+            let mut push = |home: TileId, row: usize, c0: usize, c1: usize| match runs.last_mut() {
+                Some((t, run)) if *t == home && run.row == row as u32 && run.col1 == c0 as u32 => {
+                    run.col1 = c1 as u32
                 }
-                for row in r0..r1 {
+                _ => runs.push((
+                    home,
+                    Run {
+                        row: row as u32,
+                        col0: c0 as u32,
+                        col1: c1 as u32,
+                    },
+                )),
+            };
+            for row in r0..r1 {
+                for (bc, home) in homes.iter().enumerate() {
+                    let (c0, c1) = (bc * BLOCK, ((bc + 1) * BLOCK).min(geometry.width));
+                    if let Some(home) = home {
+                        push(*home, row, c0, c1);
+                        continue;
+                    }
                     for col in c0..c1 {
                         let Some(p) = place(col, row) else { continue };
                         if p.i == 0 || p.j == 0 || p.i == last || p.j == last {
@@ -133,8 +156,7 @@ pub fn buckets(
                                 }
                             }
                         }
-                        let col = col as u32;
-                        runs.push((p.home, Run { row: row as u32, col0: col, col1: col + 1 }));
+                        push(p.home, row, col, col + 1);
                     }
                 }
             }
@@ -150,23 +172,7 @@ pub fn buckets(
             buckets.entry(home).or_default().neighbours.insert(other);
         }
     }
-    for bucket in buckets.values_mut() {
-        bucket.runs = coalesce(std::mem::take(&mut bucket.runs));
-    }
     buckets
-}
-
-/// Sorts runs top to bottom, left to right, and joins the ones that touch.
-fn coalesce(mut runs: Vec<Run>) -> Vec<Run> {
-    runs.sort_by_key(|r| (r.row, r.col0));
-    let mut out: Vec<Run> = Vec::with_capacity(runs.len());
-    for run in runs {
-        match out.last_mut() {
-            Some(last) if last.row == run.row && last.col1 == run.col0 => last.col1 = run.col1,
-            _ => out.push(run),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -214,7 +220,11 @@ mod tests {
                         let (lon, lat) = xyz_to_lonlat(rot.apply(v));
                         TileId::new(order, layer.hash(lon, lat) >> (2 * depth))
                     });
-                    assert_eq!(owner[row * width + col], exact, "{projection} pixel ({col}, {row})");
+                    assert_eq!(
+                        owner[row * width + col],
+                        exact,
+                        "{projection} pixel ({col}, {row})"
+                    );
                 }
             }
         }

@@ -5,8 +5,8 @@ use crate::encode::{
 };
 use crate::error::{Error, Result};
 use crate::geometry::{read_header_file, Frame, FrameRotation, OutputGeometry, View};
-use crate::paint::Interpolation;
-use crate::pipeline::{render_pipelined, Progress, RenderStats, Silent};
+use crate::paint::{Interpolation, Painter};
+use crate::pipeline::{render_pipelined, PaintSpec, Progress, RenderStats, Silent};
 use crate::plan::choose_order;
 use crate::raster::Raster;
 use crate::survey::{OpenOptions, Survey};
@@ -35,6 +35,7 @@ pub struct RenderRequest {
     pub interpolation: Interpolation,
     /// Fail if any tile failed to fetch or decode (instead of falling back).
     pub strict: bool,
+    pub painter: Painter,
 }
 
 /// A rendered image with what is needed to encode and report it.
@@ -138,15 +139,14 @@ pub fn render_with_progress(
     } else {
         1
     };
-    let (image, stats) = render_pipelined(
-        survey,
-        &geometry,
+    let spec = PaintSpec {
         order,
         format,
         channels,
-        req.interpolation,
-        progress,
-    )?;
+        interpolation: req.interpolation,
+        painter: req.painter,
+    };
+    let (image, stats) = render_pipelined(survey, &geometry, spec, progress)?;
     if req.strict && stats.failed > 0 {
         return Err(Error::StrictFailure {
             count: stats.failed,

@@ -1,10 +1,14 @@
 //! Painting the output image from survey tiles.
 
+mod homography;
 mod precise;
+mod projective;
 mod sampler;
 mod seam;
 
+pub use homography::Homography;
 pub use precise::paint_runs;
+pub use projective::{paint_runs_projective, TileMesh};
 pub use sampler::{fallback_levels, Level, Sampler};
 
 use crate::raster::Raster;
@@ -16,6 +20,16 @@ pub enum Interpolation {
     Nearest,
     #[default]
     Bilinear,
+}
+
+/// Which painter paints the pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Painter {
+    /// Every pixel projected to the sky and sampled on its own: the reference.
+    Precise,
+    /// Tiles mapped into the output through homographies, split where distorted.
+    #[default]
+    Projective,
 }
 
 /// The output image, written concurrently by painters that own disjoint pixels.

@@ -1,0 +1,344 @@
+//! The projective painter: each tile, split into pieces where its projection is too distorted,
+//! is painted through a homography from output pixels into the tile's own pixel grid.
+//!
+//! A piece's four *outer* corners (not the centres of its corner pixels) are projected into the
+//! output image, and the homography output → tile is solved from them (nalgebra). A piece is
+//! split into its four children when its edge midpoints and centre, projected, land more than
+//! `TOLERANCE` output pixels (or `TOLERANCE_TILE` tile pixels) from where the homography puts
+//! them, when it is too large or too
+//! skewed (Aladin's criterion), or when a corner cannot be projected (behind a zenithal
+//! projection's horizon, beyond an AIT/MOL edge, across CAR's lon ±180). A child is a range of
+//! the parent's decoded pixels, never a new image. A piece still bad at `MAX_SPLIT` levels is
+//! painted by the precise painter.
+//!
+//! Which tile paints a pixel is not decided here: the plan's buckets give each pixel to the tile
+//! whose HEALPix cell holds its centre, so every pixel is painted exactly once. A pixel whose
+//! bilinear samples would cross the tile's border, or touch a no-data pixel, is also sampled
+//! precisely, so seams match the precise painter.
+
+use super::homography::Homography;
+use super::sampler::{Level, Sampler};
+use super::{Interpolation, SharedRaster};
+use crate::geometry::{lonlat_to_xyz, xyz_to_lonlat, FrameRotation, OutputGeometry};
+use crate::plan::Run;
+use crate::store::TileLookup;
+use crate::tile::TileId;
+
+/// Largest error of a piece's homography at its test points, in output pixels…
+pub const TOLERANCE: f64 = 0.1;
+/// …and in tile pixels (what bilinear sampling sees).
+pub const TOLERANCE_TILE: f64 = 0.08;
+/// Deepest split below a tile (a 512-px tile down to 8-px pieces).
+pub const MAX_SPLIT: u8 = 6;
+/// Aladin's distortion criterion, in output pixels.
+const MAX_EDGE: f64 = 300.0;
+const MAX_DIAGONAL: f64 = 150.0;
+const MIN_DIAGONAL_RATIO: f64 = 0.7;
+
+/// A piece of a tile: cells [u0, u0+size) × [v0, v0+size) of the tile's grid.
+pub struct Piece {
+    u0: f64,
+    v0: f64,
+    size: f64,
+    /// Output → tile map; `None` where the corners could not all be projected.
+    map: Option<Homography>,
+    children: Option<Box<[Piece; 4]>>,
+    /// Too distorted even at the deepest split: paint its pixels precisely.
+    precise: bool,
+}
+
+/// The pieces of one tile, ready to map output pixels into it.
+pub struct TileMesh {
+    root: Piece,
+    pub pieces: usize,
+    pub precise_pieces: usize,
+}
+
+/// Projects tile-grid points of `tile` into the output image.
+struct Projector<'a> {
+    geometry: &'a OutputGeometry,
+    to_output: FrameRotation,
+    layer: &'static cdshealpix::nested::Layer,
+    tile: TileId,
+    width: f64,
+}
+
+impl Projector<'_> {
+    /// The output (col, row) of the tile-grid point (u, v) (units of tile pixels).
+    fn project(&self, u: f64, v: f64) -> Option<(f64, f64)> {
+        let below_one = |x: f64| (x / self.width).clamp(0.0, 1.0 - 1e-15);
+        let (lon, lat) = self
+            .layer
+            .sph_coo(self.tile.ipix, below_one(u), below_one(v));
+        let xyz = self.to_output.apply(lonlat_to_xyz(lon, lat));
+        let (col, row) = self.geometry.sky_to_pixel(xyz)?;
+        (col.is_finite() && row.is_finite()).then_some((col, row))
+    }
+}
+
+fn distance(a: (f64, f64), b: (f64, f64)) -> f64 {
+    ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt()
+}
+
+impl TileMesh {
+    /// The pieces of `tile` (of `2^tile_depth` pixels a side) for `geometry`. `None` when not
+    /// even the whole tile's corners project: the tile is then painted precisely.
+    pub fn build(
+        tile: TileId,
+        tile_depth: u8,
+        geometry: &OutputGeometry,
+        survey_to_output: FrameRotation,
+    ) -> Option<TileMesh> {
+        let projector = Projector {
+            geometry,
+            to_output: survey_to_output,
+            layer: cdshealpix::nested::get(tile.order),
+            tile,
+            width: (1u64 << tile_depth) as f64,
+        };
+        let mut mesh = TileMesh {
+            root: Piece {
+                u0: 0.0,
+                v0: 0.0,
+                size: projector.width,
+                map: None,
+                children: None,
+                precise: false,
+            },
+            pieces: 0,
+            precise_pieces: 0,
+        };
+        let root = mesh.piece(&projector, 0.0, 0.0, projector.width, 0);
+        if root.map.is_none() && root.children.is_none() {
+            return None;
+        }
+        mesh.root = root;
+        Some(mesh)
+    }
+
+    fn piece(&mut self, p: &Projector, u0: f64, v0: f64, size: f64, level: u8) -> Piece {
+        let corners_uv = [
+            (u0, v0),
+            (u0 + size, v0),
+            (u0, v0 + size),
+            (u0 + size, v0 + size),
+        ];
+        let corners: Option<Vec<(f64, f64)>> =
+            corners_uv.iter().map(|&(u, v)| p.project(u, v)).collect();
+        let map = corners
+            .as_ref()
+            .and_then(|c| Homography::from_pairs([c[0], c[1], c[2], c[3]], corners_uv));
+        let good = match (&corners, &map) {
+            (Some(c), Some(map)) => {
+                let half = size / 2.0;
+                let tests = [
+                    (u0 + half, v0 + half),
+                    (u0 + half, v0),
+                    (u0 + half, v0 + size),
+                    (u0, v0 + half),
+                    (u0 + size, v0 + half),
+                ];
+                let edges = [
+                    distance(c[0], c[1]),
+                    distance(c[1], c[3]),
+                    distance(c[3], c[2]),
+                    distance(c[2], c[0]),
+                ];
+                // Output pixels per tile pixel, to weigh errors measured in the tile.
+                let scale = edges.iter().sum::<f64>() / (4.0 * size);
+                let accurate = tests.iter().all(|&(u, v)| {
+                    p.project(u, v).is_some_and(|(x, y)| {
+                        let (mu, mv) = map.apply(x, y);
+                        let error = distance((mu, mv), (u, v));
+                        error <= TOLERANCE_TILE && error * scale <= TOLERANCE
+                    })
+                });
+                let (d1, d2) = (distance(c[0], c[3]), distance(c[1], c[2]));
+                let skewed =
+                    d1.max(d2) > MAX_DIAGONAL && d1.min(d2) / d1.max(d2) < MIN_DIAGONAL_RATIO;
+                accurate && !skewed && edges.iter().all(|&e| e <= MAX_EDGE)
+            }
+            _ => false,
+        };
+        self.pieces += 1;
+        if good || level >= MAX_SPLIT {
+            if !good {
+                self.precise_pieces += 1;
+            }
+            return Piece {
+                u0,
+                v0,
+                size,
+                map,
+                children: None,
+                precise: !good,
+            };
+        }
+        let half = size / 2.0;
+        let children = Box::new([
+            self.piece(p, u0, v0, half, level + 1),
+            self.piece(p, u0 + half, v0, half, level + 1),
+            self.piece(p, u0, v0 + half, half, level + 1),
+            self.piece(p, u0 + half, v0 + half, half, level + 1),
+        ]);
+        Piece {
+            u0,
+            v0,
+            size,
+            map,
+            children: Some(children),
+            precise: false,
+        }
+    }
+
+    /// The tile-grid position (u, v) of output pixel (col, row), or `None` where the piece that
+    /// holds it must be painted precisely. `last` remembers the piece of the previous pixel,
+    /// which usually holds this one too.
+    #[inline]
+    pub fn locate<'m>(
+        &'m self,
+        col: f64,
+        row: f64,
+        last: &mut Option<&'m Piece>,
+    ) -> Option<(f64, f64)> {
+        if let Some(piece) = *last {
+            if let Some(uv) = piece.holds(col, row) {
+                return Some(uv);
+            }
+        }
+        let (piece, uv) = Self::locate_in(&self.root, col, row, None)?;
+        *last = Some(piece);
+        Some(uv)
+    }
+
+    /// Descends from `piece`: each level's homography (or, where a piece has none, its
+    /// parent's estimate) picks the child; a piece with no estimate at all tries each child.
+    fn locate_in(
+        piece: &Piece,
+        col: f64,
+        row: f64,
+        hint: Option<(f64, f64)>,
+    ) -> Option<(&Piece, (f64, f64))> {
+        let uv = piece.map.as_ref().map(|m| m.apply(col, row)).or(hint);
+        match (&piece.children, uv) {
+            (Some(children), Some(uv)) => {
+                let half = piece.size / 2.0;
+                let k =
+                    usize::from(uv.0 >= piece.u0 + half) + 2 * usize::from(uv.1 >= piece.v0 + half);
+                Self::locate_in(&children[k], col, row, Some(uv))
+            }
+            (Some(children), None) => children
+                .iter()
+                .find_map(|child| Self::locate_in(child, col, row, None)),
+            (None, _) => piece.holds(col, row).map(|uv| (piece, uv)),
+        }
+    }
+}
+
+impl Piece {
+    /// (u, v) of output pixel (col, row) if this leaf paints it through its homography.
+    #[inline]
+    fn holds(&self, col: f64, row: f64) -> Option<(f64, f64)> {
+        if self.precise {
+            return None;
+        }
+        let uv = self.map.as_ref()?.apply(col, row);
+        let inside = |x: f64, lo: f64| x >= lo && x <= lo + self.size;
+        (inside(uv.0, self.u0) && inside(uv.1, self.v0)).then_some(uv)
+    }
+}
+
+/// Paints the pixels of `runs`, which belong to `home`, through `mesh`; pixels it cannot place,
+/// or whose samples leave the tile or touch no data, are sampled precisely. Returns how many
+/// pixels took the precise path.
+#[allow(clippy::too_many_arguments)]
+pub fn paint_runs_projective(
+    geometry: &OutputGeometry,
+    to_survey: &FrameRotation,
+    levels: &[Level],
+    tiles: &dyn TileLookup,
+    interpolation: Interpolation,
+    home: TileId,
+    mesh: Option<&TileMesh>,
+    runs: &[Run],
+    out: &SharedRaster,
+) -> u64 {
+    let sampler = Sampler::new(tiles, interpolation);
+    let tile = tiles.tile(home);
+    let mut precise = 0;
+    let mut last = None;
+    for run in runs {
+        for col in run.col0..run.col1 {
+            // SAFETY: runs of different buckets never share a pixel, and one bucket's runs are
+            // painted by one job at a time (see `SharedRaster`).
+            let pixel = unsafe { out.pixel_mut(run.row as usize, col as usize) };
+            if let (Some(tile), Some(mesh)) = (tile, mesh) {
+                if let Some((u, v)) = mesh.locate(col as f64, run.row as f64, &mut last) {
+                    if sample_inside(tile, u, v, interpolation, pixel) {
+                        continue;
+                    }
+                }
+            }
+            precise += 1;
+            let Some(sky) = geometry.pixel_to_sky(col as f64, run.row as f64) else {
+                continue;
+            };
+            let (lon, lat) = xyz_to_lonlat(to_survey.apply(sky));
+            sampler.sample(levels, lon, lat, pixel);
+        }
+    }
+    precise
+}
+
+/// Samples `tile` at grid position (u, v) when every sample is inside it and has data.
+#[inline]
+fn sample_inside(
+    tile: &crate::raster::Raster,
+    u: f64,
+    v: f64,
+    interpolation: Interpolation,
+    out: &mut [f32],
+) -> bool {
+    let w = tile.width as f64;
+    if interpolation == Interpolation::Nearest {
+        if !(0.0..w).contains(&u) || !(0.0..w).contains(&v) {
+            return false;
+        }
+        let px = tile.pixel(u as usize, v as usize);
+        if px.iter().any(|x| x.is_nan()) {
+            return false;
+        }
+        out.copy_from_slice(px);
+        return true;
+    }
+    let (a, b) = (u - 0.5, v - 0.5);
+    if a < 0.0 || b < 0.0 || a + 1.0 >= w || b + 1.0 >= w {
+        return false;
+    }
+    // Truncation is the floor here (a, b ≥ 0), without a libm call.
+    let (i0, j0) = (a as usize, b as usize);
+    let (fu, fv) = (a - i0 as f64, b - j0 as f64);
+    let (p00, p10, p01, p11) = (
+        tile.pixel(i0, j0),
+        tile.pixel(i0 + 1, j0),
+        tile.pixel(i0, j0 + 1),
+        tile.pixel(i0 + 1, j0 + 1),
+    );
+    let weights = [
+        (1.0 - fu) * (1.0 - fv),
+        fu * (1.0 - fv),
+        (1.0 - fu) * fv,
+        fu * fv,
+    ];
+    for c in 0..out.len() {
+        let value = weights[0] * p00[c] as f64
+            + weights[1] * p10[c] as f64
+            + weights[2] * p01[c] as f64
+            + weights[3] * p11[c] as f64;
+        if value.is_nan() {
+            return false;
+        }
+        out[c] = value as f32;
+    }
+    true
+}
