@@ -482,6 +482,17 @@ pub fn render_pipelined(
                     request(&mut sched);
                     for bucket in ready {
                         let tiles = Arc::new(sched.tiles_for(bucket));
+                        if tiles.tiles.is_empty() && tiles.allsky.is_none() {
+                            // No level of the survey covers these pixels: they stay no data.
+                            let state = sched.buckets.get_mut(&bucket).expect("known bucket");
+                            let n = state.runs.iter().map(Run::len).sum::<usize>() as u64;
+                            state.runs.clear();
+                            progress.pixels_painted(n);
+                            sched.stats.pixels_painted += n;
+                            sched.release(bucket);
+                            buckets_left -= 1;
+                            continue;
+                        }
                         let levels = fallback_levels(&*tiles, order, p.order_min, p.tile_depth());
                         let mesh = match painter {
                             Painter::Projective if tiles.tiles.contains_key(&bucket) => {
