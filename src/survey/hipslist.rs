@@ -40,24 +40,15 @@ fn record_of(chunk: &str) -> Option<HipsRecord> {
         .get("ID")
         .or_else(|| raw.get("creator_did"))
         .map(normalise_id)?;
-    let mut urls: Vec<(u32, String)> = raw
-        .0
-        .iter()
-        .filter_map(|(k, v)| {
-            let rank = if k == "hips_service_url" {
-                0
-            } else {
-                k.strip_prefix("hips_service_url_")?.parse::<u32>().ok()? + 1
-            };
-            Some((rank, v.trim_end_matches('/').to_string()))
-        })
-        .filter(|(_, v)| v.starts_with("http://") || v.starts_with("https://"))
+    let urls: Vec<String> = raw
+        .service_urls()
+        .into_iter()
+        .filter(|v| v.starts_with("http://") || v.starts_with("https://"))
         .collect();
-    urls.sort();
     (!urls.is_empty()).then(|| HipsRecord {
         id,
         title: raw.get("obs_title").map(str::to_string),
-        urls: urls.into_iter().map(|(_, u)| u).collect(),
+        urls,
     })
 }
 

@@ -56,6 +56,26 @@ impl RawProperties {
             .filter(|v| !v.is_empty())
     }
 
+    /// The service URLs (`hips_service_url`, then `hips_service_url_1`, `_2`…), in that order,
+    /// without trailing slashes.
+    pub fn service_urls(&self) -> Vec<String> {
+        let mut urls: Vec<(u32, String)> = self
+            .0
+            .iter()
+            .filter_map(|(k, v)| {
+                let rank = if k == "hips_service_url" {
+                    0
+                } else {
+                    k.strip_prefix("hips_service_url_")?.parse::<u32>().ok()? + 1
+                };
+                Some((rank, v.trim().trim_end_matches('/').to_string()))
+            })
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        urls.sort();
+        urls.into_iter().map(|(_, v)| v).collect()
+    }
+
     fn parse_num<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>> {
         match self.get(key) {
             None => Ok(None),
@@ -135,20 +155,6 @@ impl Properties {
             .is_some_and(|v| v.split_whitespace().any(|w| w == "color" || w == "colour"))
             || is_true("isColored")
             || is_true("isColor");
-        let mut mirrors: Vec<(u32, String)> = raw
-            .0
-            .iter()
-            .filter_map(|(k, v)| {
-                let rank = if k == "hips_service_url" {
-                    0
-                } else {
-                    k.strip_prefix("hips_service_url_")?.parse::<u32>().ok()? + 1
-                };
-                Some((rank, v.clone()))
-            })
-            .filter(|(_, v)| !v.is_empty())
-            .collect();
-        mirrors.sort();
         let copyright = ["obs_copyright", "hips_copyright"]
             .iter()
             .filter_map(|k| raw.get(k).map(str::to_string))
@@ -169,7 +175,7 @@ impl Properties {
             initial_ra: raw.parse_num("hips_initial_ra")?,
             initial_dec: raw.parse_num("hips_initial_dec")?,
             initial_fov: raw.parse_num("hips_initial_fov")?,
-            mirrors: mirrors.into_iter().map(|(_, v)| v).collect(),
+            mirrors: raw.service_urls(),
             copyright,
             pixel_cut,
             raw,
