@@ -13,8 +13,8 @@ use crate::error::{Error, Result};
 use crate::fetch::{runtime, Backend, Origin, Outcome};
 use crate::geometry::{FrameRotation, OutputGeometry};
 use crate::paint::{
-    fallback_levels, paint_runs, paint_runs_projective, Interpolation, Painter, SharedRaster,
-    TileMesh,
+    fallback_levels, paint_runs, paint_runs_projective, Interpolation, Level, Painter,
+    SharedRaster, TileMesh,
 };
 use crate::plan::{buckets, Run};
 use crate::raster::Raster;
@@ -460,6 +460,15 @@ pub fn render_pipelined(
     sched.queue = initial.into();
     progress.pixels_planned(pixels);
     let out = SharedRaster::new(geometry.width, geometry.height, channels);
+    let ctx = PaintContext {
+        geometry,
+        to_survey: &to_survey,
+        survey_to_output,
+        tile_depth: p.tile_depth(),
+        interpolation,
+        painter,
+        out: &out,
+    };
     let mut buckets_left = sched.buckets.len();
     let result: Result<()> = rayon::in_place_scope(|scope| {
         let request = |sched: &mut Scheduler| {
@@ -494,53 +503,36 @@ pub fn render_pipelined(
                             continue;
                         }
                         let levels = fallback_levels(&*tiles, order, p.order_min, p.tile_depth());
-                        let mesh = match painter {
-                            Painter::Projective if tiles.tiles.contains_key(&bucket) => {
-                                TileMesh::build(bucket, p.tile_depth(), geometry, survey_to_output)
-                            }
-                            _ => None,
-                        }
-                        .map(Arc::new);
                         let state = sched.buckets.get_mut(&bucket).expect("known bucket");
-                        let runs = std::mem::take(&mut state.runs);
-                        let jobs = split_runs(runs);
+                        let jobs = split_runs(std::mem::take(&mut state.runs));
                         state.jobs_left = jobs.len();
                         sched.buckets_painting += 1;
-                        for job in jobs {
-                            let (tiles, levels, tx) =
-                                (Arc::clone(&tiles), levels.clone(), shared.events.clone());
-                            let mesh = mesh.clone();
-                            let (out, to_survey) = (&out, &to_survey);
-                            scope.spawn(move |_| {
-                                let precise = match painter {
-                                    Painter::Projective => paint_runs_projective(
-                                        geometry,
-                                        to_survey,
-                                        &levels,
-                                        &*tiles,
-                                        interpolation,
+                        let tx = shared.events.clone();
+                        // One task per bucket builds the tile's mesh, then paints in jobs.
+                        scope.spawn(move |scope| {
+                            let mesh = match ctx.painter {
+                                Painter::Projective if tiles.tiles.contains_key(&bucket) => {
+                                    TileMesh::build(
                                         bucket,
-                                        mesh.as_deref(),
-                                        &job,
-                                        out,
-                                    ),
-                                    Painter::Precise => {
-                                        paint_runs(
-                                            geometry,
-                                            to_survey,
-                                            &levels,
-                                            &*tiles,
-                                            interpolation,
-                                            &job,
-                                            out,
-                                        );
-                                        job.iter().map(Run::len).sum::<usize>() as u64
-                                    }
-                                };
-                                let n = job.iter().map(Run::len).sum::<usize>() as u64;
-                                let _ = tx.blocking_send(Event::Painted(bucket, n, precise));
-                            });
-                        }
+                                        ctx.tile_depth,
+                                        ctx.geometry,
+                                        ctx.survey_to_output,
+                                    )
+                                }
+                                _ => None,
+                            }
+                            .map(Arc::new);
+                            for job in jobs {
+                                let (tiles, levels, mesh, tx) =
+                                    (Arc::clone(&tiles), levels.clone(), mesh.clone(), tx.clone());
+                                scope.spawn(move |_| {
+                                    let precise =
+                                        ctx.paint(bucket, &tiles, &levels, mesh.as_deref(), &job);
+                                    let n = job.iter().map(Run::len).sum::<usize>() as u64;
+                                    let _ = tx.blocking_send(Event::Painted(bucket, n, precise));
+                                });
+                            }
+                        });
                     }
                 }
                 Event::Painted(bucket, n, precise) => {
@@ -568,6 +560,56 @@ pub fn render_pipelined(
     }
     survey.source.trim_cache();
     Ok((out.into_raster(), stats))
+}
+
+/// What every painting job shares.
+#[derive(Clone, Copy)]
+struct PaintContext<'a> {
+    geometry: &'a OutputGeometry,
+    to_survey: &'a FrameRotation,
+    survey_to_output: FrameRotation,
+    tile_depth: u8,
+    interpolation: Interpolation,
+    painter: Painter,
+    out: &'a SharedRaster,
+}
+
+impl PaintContext<'_> {
+    /// Paints one job of `bucket`; returns how many pixels were sampled precisely.
+    fn paint(
+        &self,
+        bucket: TileId,
+        tiles: &BucketTiles,
+        levels: &[Level],
+        mesh: Option<&TileMesh>,
+        job: &[Run],
+    ) -> u64 {
+        match self.painter {
+            Painter::Projective => paint_runs_projective(
+                self.geometry,
+                self.to_survey,
+                levels,
+                tiles,
+                self.interpolation,
+                bucket,
+                mesh,
+                job,
+                self.out,
+            ),
+            Painter::Precise => {
+                paint_runs(
+                    self.geometry,
+                    self.to_survey,
+                    levels,
+                    tiles,
+                    self.interpolation,
+                    job,
+                    self.out,
+                );
+                job.iter().map(Run::len).sum::<usize>() as u64
+            }
+        }
+    }
 }
 
 /// Splits a bucket's runs into jobs of about `PIXELS_PER_JOB` pixels (whole runs each).
