@@ -2,11 +2,12 @@
 //!
 //! Output pixels are bucketed by the tile that holds them (`plan::buckets`). Each bucket depends
 //! on its tile and on the neighbour tiles its border pixels interpolate across. Tiles are fetched
-//! by async tasks, at most `concurrency` at once, in NESTED order (neighbours arrive close
-//! together). A body is decoded on the rayon pool, still paired with its (order, ipix). Once every
-//! tile a bucket needs is resolved (present, absent or failed), the bucket is painted on the
-//! pool. Once every bucket that needs a tile is painted, the tile is dropped. A tile that is
-//! absent or failed makes its dependants wait for its parent instead, down to the survey's
+//! by async tasks, at most `concurrency` at once, in the order of the first output row that needs
+//! them, and only while tiles in flight plus tiles held stay within a window. A body is decoded
+//! on the rayon pool, still paired with its (order, ipix). Once every tile a bucket needs is
+//! resolved (present, absent or failed), the bucket is painted on the pool. Once every bucket
+//! that needs a tile is painted, the tile is dropped. A tile that is absent or failed makes its
+//! dependants wait for its parent (and the parent's neighbours) instead, down to the survey's
 //! shallowest order and then the Allsky, so the image has no hole where the survey has data.
 
 use crate::error::{Error, Result};
@@ -32,7 +33,8 @@ const PIXELS_PER_JOB: usize = 16_384;
 pub trait Progress: Sync {
     /// `tiles` more tiles to fetch (called at the start and for each fallback).
     fn tiles_planned(&self, _tiles: usize) {}
-    fn tile_done(&self, _bytes: u64) {}
+    /// A tile was resolved (fetched, found missing, or failed).
+    fn tile_done(&self) {}
     fn pixels_planned(&self, _pixels: u64) {}
     fn pixels_painted(&self, _pixels: u64) {}
 }
@@ -486,7 +488,7 @@ pub fn render_pipelined(
             };
             match event {
                 Event::Resolved(need, resolution) => {
-                    progress.tile_done(0);
+                    progress.tile_done();
                     let ready = sched.resolve(need, resolution);
                     request(&mut sched);
                     for bucket in ready {

@@ -44,7 +44,7 @@ impl Progress for Bars {
     fn tiles_planned(&self, tiles: usize) {
         self.tiles.inc_length(tiles as u64);
     }
-    fn tile_done(&self, _bytes: u64) {
+    fn tile_done(&self) {
         self.tiles.inc(1);
     }
     fn pixels_planned(&self, pixels: u64) {
