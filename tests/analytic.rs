@@ -81,6 +81,13 @@ fn compare_with(
     }
 }
 
+/// Writes `spec` into a temporary folder and opens it (the folder lives as long as the guard).
+fn open_analytic(spec: AnalyticSurvey) -> (tempfile::TempDir, Survey) {
+    let dir = tempfile::tempdir().unwrap();
+    let survey = Survey::open(Some(spec.write(dir.path()).to_str().unwrap())).unwrap();
+    (dir, survey)
+}
+
 fn view(
     projection: &str,
     (lon, lat): (f64, f64),
@@ -125,9 +132,7 @@ fn assert_within(e: &Errors, label: &str, max: f64, mean: f64) {
 
 #[test]
 fn bilinear_renders_match_the_analytic_sky_in_every_setting() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = AnalyticSurvey::default();
-    let survey = Survey::open(Some(spec.write(dir.path()).to_str().unwrap())).unwrap();
+    let (_dir, survey) = open_analytic(AnalyticSurvey::default());
     let cases = [
         view("TAN", (10.0, 20.0), 20.0, (160, 120), 0.0, Frame::Icrs),
         view("TAN", (10.0, 20.0), 20.0, (160, 120), 33.0, Frame::Galactic),
@@ -169,12 +174,10 @@ fn bilinear_renders_match_the_analytic_sky_in_every_setting() {
 #[test]
 fn surveys_in_other_frames_are_rotated_correctly() {
     for frame in [Frame::Galactic, Frame::Ecliptic] {
-        let dir = tempfile::tempdir().unwrap();
-        let spec = AnalyticSurvey {
+        let (_dir, survey) = open_analytic(AnalyticSurvey {
             frame,
             ..Default::default()
-        };
-        let survey = Survey::open(Some(spec.write(dir.path()).to_str().unwrap())).unwrap();
+        });
         for v in [
             view("TAN", (266.4, -28.9), 30.0, (120, 90), 0.0, Frame::Icrs),
             view("AIT", (0.0, 0.0), 360.0, (200, 100), 0.0, Frame::Icrs),
@@ -188,12 +191,10 @@ fn surveys_in_other_frames_are_rotated_correctly() {
 
 #[test]
 fn the_comparison_catches_tiles_stored_the_wrong_way_up() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = AnalyticSurvey {
+    let (_dir, survey) = open_analytic(AnalyticSurvey {
         unflipped: true,
         ..Default::default()
-    };
-    let survey = Survey::open(Some(spec.write(dir.path()).to_str().unwrap())).unwrap();
+    });
     let e = compare(
         &survey,
         &view("TAN", (10.0, 20.0), 20.0, (100, 100), 0.0, Frame::Icrs),
@@ -209,9 +210,7 @@ fn the_comparison_catches_tiles_stored_the_wrong_way_up() {
 
 #[test]
 fn nearest_sampling_stays_within_one_cell() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = AnalyticSurvey::default();
-    let survey = Survey::open(Some(spec.write(dir.path()).to_str().unwrap())).unwrap();
+    let (_dir, survey) = open_analytic(AnalyticSurvey::default());
     let v = view("TAN", (30.0, -10.0), 20.0, (120, 120), 0.0, Frame::Icrs);
     let e = compare(&survey, &v, Interpolation::Nearest, 1);
     eprintln!("nearest: max {:.4} mean {:.5}", e.max_ratio, e.mean_ratio);
@@ -224,15 +223,13 @@ fn nearest_sampling_stays_within_one_cell() {
 
 #[test]
 fn missing_tiles_fall_back_to_their_parent_without_holes() {
-    let dir = tempfile::tempdir().unwrap();
     let missing = TileId::new(1, 18);
-    let spec = AnalyticSurvey {
+    let (_dir, survey) = open_analytic(AnalyticSurvey {
         orders: vec![0, 1],
         skip: vec![missing],
         gzip: true,
         ..Default::default()
-    };
-    let survey = Survey::open(Some(spec.write(dir.path()).to_str().unwrap())).unwrap();
+    });
     let layer = cdshealpix::nested::get(1);
     let (lon, lat) = layer.center(missing.ipix);
     let v = view(
@@ -270,14 +267,12 @@ fn missing_tiles_fall_back_to_their_parent_without_holes() {
 
 #[test]
 fn a_survey_with_only_an_allsky_renders_from_it_without_holes() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = AnalyticSurvey {
+    let (_dir, survey) = open_analytic(AnalyticSurvey {
         orders: vec![],
         order_max: 2,
         allsky: true,
         ..Default::default()
-    };
-    let survey = Survey::open(Some(spec.write(dir.path()).to_str().unwrap())).unwrap();
+    });
     for v in [
         view("AIT", (0.0, 0.0), 360.0, (120, 60), 0.0, Frame::Galactic),
         view("TAN", (45.0, 41.81), 30.0, (60, 60), 20.0, Frame::Icrs),
