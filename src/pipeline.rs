@@ -214,6 +214,8 @@ struct Scheduler {
     urgent: VecDeque<Need>,
     in_flight: usize,
     buckets_painting: usize,
+    /// Buckets not painted yet.
+    buckets_left: usize,
     /// Soft bound on tiles in flight plus tiles held.
     window: usize,
     concurrency: usize,
@@ -361,7 +363,13 @@ impl Scheduler {
         tiles
     }
 
-    /// After a bucket is painted: drops the tiles no other bucket still needs.
+    /// A bucket is done (painted, or nothing to paint): its tiles may go.
+    fn finish_bucket(&mut self, bucket: TileId) {
+        self.buckets_left -= 1;
+        self.release(bucket);
+    }
+
+    /// Drops the tiles of `bucket` that no other bucket still needs.
     fn release(&mut self, bucket: TileId) {
         let deps = std::mem::take(&mut self.buckets.get_mut(&bucket).expect("known bucket").deps);
         for need in deps {
@@ -423,6 +431,7 @@ pub fn render_pipelined(
         urgent: VecDeque::new(),
         in_flight: 0,
         buckets_painting: 0,
+        buckets_left: 0,
         window: 2 * concurrency + 8,
         concurrency,
         held_now: 0,
@@ -471,7 +480,7 @@ pub fn render_pipelined(
         painter,
         out: &out,
     };
-    let mut buckets_left = sched.buckets.len();
+    sched.buckets_left = sched.buckets.len();
     let result: Result<()> = rayon::in_place_scope(|scope| {
         let request = |sched: &mut Scheduler| {
             progress.tiles_planned(sched.to_request.len());
@@ -480,7 +489,7 @@ pub fn render_pipelined(
             }
         };
         request(&mut sched);
-        while buckets_left > 0 {
+        while sched.buckets_left > 0 {
             let Some(event) = rx.blocking_recv() else {
                 return Err(Error::invalid(
                     "the fetch pipeline stopped before the image was complete",
@@ -490,18 +499,16 @@ pub fn render_pipelined(
                 Event::Resolved(need, resolution) => {
                     progress.tile_done();
                     let ready = sched.resolve(need, resolution);
-                    request(&mut sched);
                     for bucket in ready {
                         let tiles = Arc::new(sched.tiles_for(bucket));
                         if tiles.tiles.is_empty() && tiles.allsky.is_none() {
                             // No level of the survey covers these pixels: they stay no data.
                             let state = sched.buckets.get_mut(&bucket).expect("known bucket");
-                            let n = state.runs.iter().map(Run::len).sum::<usize>() as u64;
-                            state.runs.clear();
+                            let runs = std::mem::take(&mut state.runs);
+                            let n = runs.iter().map(Run::len).sum::<usize>() as u64;
                             progress.pixels_painted(n);
                             sched.stats.pixels_painted += n;
-                            sched.release(bucket);
-                            buckets_left -= 1;
+                            sched.finish_bucket(bucket);
                             continue;
                         }
                         let levels = fallback_levels(&*tiles, order, p.order_min, p.tile_depth());
@@ -536,17 +543,17 @@ pub fn render_pipelined(
                             }
                         });
                     }
+                    request(&mut sched);
                 }
                 Event::Painted(bucket, n, precise) => {
                     progress.pixels_painted(n);
-                    sched.stats.pixels_painted += n;
                     sched.stats.pixels_precise += precise;
+                    sched.stats.pixels_painted += n;
                     let state = sched.buckets.get_mut(&bucket).expect("known bucket");
                     state.jobs_left -= 1;
                     if state.jobs_left == 0 {
-                        sched.release(bucket);
                         sched.buckets_painting -= 1;
-                        buckets_left -= 1;
+                        sched.finish_bucket(bucket);
                         request(&mut sched);
                     }
                 }

@@ -78,22 +78,17 @@ impl FetchCounters {
 
 /// A survey's file source.
 pub enum Backend {
-    Local(Box<dyn TileSource>),
+    Local(Arc<dyn TileSource>),
     Http(HttpBackend),
 }
 
 impl Backend {
     /// Fetches one file. `fresh` skips the cache (used to re-fetch a body that did not decode).
-    pub async fn get(self: &Arc<Self>, rel_path: &str, fresh: bool) -> Outcome {
-        match &**self {
-            Backend::Local(_) => {
-                let me = Arc::clone(self);
-                let path = rel_path.to_string();
-                let read = tokio::task::spawn_blocking(move || match &*me {
-                    Backend::Local(source) => source.read(&path),
-                    Backend::Http(_) => unreachable!("checked above"),
-                })
-                .await;
+    pub async fn get(&self, rel_path: &str, fresh: bool) -> Outcome {
+        match self {
+            Backend::Local(source) => {
+                let (source, path) = (Arc::clone(source), rel_path.to_string());
+                let read = tokio::task::spawn_blocking(move || source.read(&path)).await;
                 match read {
                     Ok(Ok(Some(bytes))) => Outcome::Found(bytes, Origin::Local),
                     Ok(Ok(None)) => Outcome::Missing(Origin::Local),
@@ -113,7 +108,7 @@ impl Backend {
     }
 
     /// Blocking fetch, for one-off files (`properties`) outside the pipeline.
-    pub fn get_blocking(self: &Arc<Self>, rel_path: &str) -> Outcome {
+    pub fn get_blocking(&self, rel_path: &str) -> Outcome {
         runtime().block_on(self.get(rel_path, false))
     }
 

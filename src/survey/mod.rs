@@ -40,7 +40,7 @@ impl Survey {
     /// the embedded default survey.
     pub fn open_with(location: Option<&str>, opts: &OpenOptions) -> Result<Survey> {
         let location = location.unwrap_or("").trim();
-        let local = |label: String, source: Box<dyn TileSource>| {
+        let local = |label: String, source: Arc<dyn TileSource>| {
             Self::from_backend(label, Backend::Local(source), opts)
         };
         if location.is_empty() {
@@ -67,12 +67,11 @@ impl Survey {
     }
 
     fn from_backend(location: String, backend: Backend, opts: &OpenOptions) -> Result<Survey> {
-        let backend = Arc::new(backend);
-        let bytes = read_properties(&backend, &location)?.0;
+        let bytes = properties_from(backend.get_blocking("properties"), &location)?.0;
         Ok(Survey {
             location,
             properties: Properties::parse(&String::from_utf8_lossy(&bytes))?,
-            source: backend,
+            source: Arc::new(backend),
             fetch: opts.fetch.clone(),
         })
     }
@@ -121,14 +120,14 @@ impl Survey {
     }
 }
 
-/// Fetches and returns `properties` with where it came from; an absent or unreachable one
+/// The `properties` bytes of a fetch, with where they came from; an absent or unreachable one
 /// makes the survey unusable.
-fn read_properties(backend: &Arc<Backend>, location: &str) -> Result<(Vec<u8>, Origin)> {
+fn properties_from(outcome: Outcome, location: &str) -> Result<(Vec<u8>, Origin)> {
     let unreachable = |reason: String| Error::SurveyUnreachable {
         location: location.to_string(),
         reason,
     };
-    match backend.get_blocking("properties") {
+    match outcome {
         Outcome::Found(bytes, origin) => Ok((bytes, origin)),
         Outcome::Missing(_) => Err(unreachable("it has no `properties` file".into())),
         Outcome::Failed(reason) => Err(unreachable(reason)),
@@ -144,11 +143,11 @@ fn open_http(label: String, urls: Vec<String>, opts: &OpenOptions) -> Result<Sur
     candidates.dedup();
     let mut http = HttpBackend::new(&candidates[0], &opts.fetch)?;
     http.set_bases(candidates.clone());
-    let backend = Arc::new(Backend::Http(http));
-    let (bytes, origin) = read_properties(&backend, &label)?;
+    let (bytes, origin) =
+        properties_from(runtime().block_on(http.get("properties", false)), &label)?;
     let properties = Properties::parse(&String::from_utf8_lossy(&bytes))?;
     if origin == Origin::Network {
-        backend.remember("properties", &bytes);
+        http.remember("properties", &bytes);
     }
     for mirror in &properties.mirrors {
         let m = normalise(mirror);
@@ -156,10 +155,6 @@ fn open_http(label: String, urls: Vec<String>, opts: &OpenOptions) -> Result<Sur
             candidates.push(m);
         }
     }
-    let mut http = match Arc::try_unwrap(backend) {
-        Ok(Backend::Http(http)) => http,
-        _ => unreachable!("the backend was not shared yet"),
-    };
     if candidates.len() > 1 {
         let ranked = runtime().block_on(crate::fetch::rank_by_speed(http.client(), candidates));
         http.set_bases(ranked);
@@ -187,8 +182,8 @@ fn load_hipslist(opts: &OpenOptions) -> Result<Vec<HipsRecord>> {
             .rsplit_once('/')
             .filter(|(_, name)| !name.is_empty())
             .ok_or_else(|| fail("the URL names no file".into()))?;
-        let http = Arc::new(Backend::Http(HttpBackend::new(dir, &opts.fetch)?));
-        match http.get_blocking(name) {
+        let http = HttpBackend::new(dir, &opts.fetch)?;
+        match runtime().block_on(http.get(name, false)) {
             Outcome::Found(bytes, origin) => {
                 if origin == Origin::Network {
                     http.remember(name, &bytes);
@@ -211,22 +206,22 @@ fn load_hipslist(opts: &OpenOptions) -> Result<Vec<HipsRecord>> {
     Ok(records)
 }
 
-fn embedded_source(name: &str) -> Result<(String, Box<dyn TileSource>)> {
+fn embedded_source(name: &str) -> Result<(String, Arc<dyn TileSource>)> {
     let source = EmbeddedSource::new(name).ok_or_else(|| {
         Error::UnsupportedLocation(format!(
             "embedded:{name} (embedded surveys: {})",
             EmbeddedSource::names().join(", ")
         ))
     })?;
-    Ok((format!("embedded:{name}"), Box::new(source)))
+    Ok((format!("embedded:{name}"), Arc::new(source)))
 }
 
-fn dir_source(root: PathBuf, label: &str) -> Result<(String, Box<dyn TileSource>)> {
+fn dir_source(root: PathBuf, label: &str) -> Result<(String, Arc<dyn TileSource>)> {
     if !root.is_dir() {
         return Err(Error::SurveyUnreachable {
             location: label.to_string(),
             reason: "not a directory".into(),
         });
     }
-    Ok((label.to_string(), Box::new(DirSource { root })))
+    Ok((label.to_string(), Arc::new(DirSource { root })))
 }
