@@ -10,7 +10,7 @@ mod support;
 use criterion::{criterion_group, criterion_main, Criterion};
 use hipscut::fetch::FetchOptions;
 use hipscut::survey::OpenOptions;
-use hipscut::tile::{decode_raster, TileFormat};
+use hipscut::tile::{decode_raster, Shape, TileFormat};
 use hipscut::{render, RenderRequest, Survey};
 use rayon::prelude::*;
 use std::time::Duration;
@@ -26,6 +26,7 @@ fn options(cache: Option<&std::path::Path>) -> OpenOptions {
             ..FetchOptions::default()
         },
         hipslist: None,
+        deadline: None,
     }
 }
 
@@ -76,7 +77,7 @@ fn fetch(c: &mut Criterion) {
             needed
                 .par_iter()
                 .map(|bytes| {
-                    decode_raster(bytes, TileFormat::Fits, 1, "t")
+                    decode_raster(bytes, TileFormat::Fits, 1, Shape::Tile(128), "t")
                         .unwrap()
                         .width
                 })

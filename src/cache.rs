@@ -1,18 +1,43 @@
-//! The on-disk tile cache: files laid out like the survey itself under one folder per survey,
+//! The on-disk tile cache: a folder of hipscut's own, one sub-folder per survey URL, entries
 //! written atomically, evicted least-recently-used beyond a size cap.
 //!
-//! Every entry is written to a temporary file in its final folder and renamed into place, so
-//! concurrent hipscut processes and a killed process never leave a partial entry. A tile the
-//! server does not have is remembered by an empty `NAME.missing` marker, so that re-rendering a
-//! field asks the server nothing. Reading an entry refreshes its modification time, which is what
-//! eviction orders by.
+//! Layout under the cache folder the user names (`--cache-dir`, default
+//! `$XDG_CACHE_HOME/hipscut`):
+//!
+//! ```text
+//! hipscut-v1/                 ours alone; it holds a CACHEDIR.TAG
+//!   tmp/PID-XXXX              writes in progress, renamed into place when complete
+//!   surveys/HOST_PORT_PATH-HASH/
+//!     .survey                 the normalised URL this folder caches
+//!     properties
+//!     Norder3/Dir0/Npix304.jpg
+//!     Norder3/Dir0/Npix305.jpg.missing   the server has no such tile
+//! ```
+//!
+//! The folder of a survey is named by a hash of its normalised URL (RFC 3986: dot segments
+//! resolved, no credentials), so two URLs never share one, and a folder whose `.survey` names
+//! another URL is not used. Eviction walks `surveys/` only, and only folders with a `.survey`
+//! marker, so a cache folder pointed at a folder of the user's never loses a file hipscut did
+//! not write. Temporary files of killed processes are swept when a cache opens; they are never
+//! read. Reading an entry refreshes its modification time, which is what eviction orders by.
 
+use crate::fetch::url::cache_key;
+use crate::files::{read_regular_file, sweep_stale, temp_prefix};
+use reqwest::Url;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 /// Default size cap: 2 GB.
 pub const DEFAULT_CACHE_SIZE: u64 = 2_000_000_000;
+/// The folder of hipscut's own inside the cache folder.
+pub const LAYOUT_DIR: &str = "hipscut-v1";
+const SURVEYS_DIR: &str = "surveys";
+const TMP_DIR: &str = "tmp";
+const MARKER: &str = ".survey";
+const TMP_TAG: &str = "";
+const CACHEDIR_TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
+# This file is a cache directory tag created by hipscut.\n";
 
 /// What the cache knows of one file of a survey.
 #[derive(Debug, PartialEq, Eq)]
@@ -25,11 +50,11 @@ pub enum Cached {
 /// The cache folder of one survey.
 #[derive(Debug, Clone)]
 pub struct DiskCache {
-    root: PathBuf,
+    layout: PathBuf,
     survey_dir: PathBuf,
 }
 
-/// The default cache root: `$XDG_CACHE_HOME/hipscut`, else `~/.cache/hipscut`.
+/// The default cache folder: `$XDG_CACHE_HOME/hipscut`, else `~/.cache/hipscut`.
 pub fn default_cache_root() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .filter(|v| !v.is_empty())
@@ -38,43 +63,49 @@ pub fn default_cache_root() -> Option<PathBuf> {
     Some(base.join("hipscut"))
 }
 
-/// A folder name for a survey URL: `https://host:8080/a/b` → `host_8080/a/b`, with anything that
-/// could climb out of the cache removed.
-fn survey_key(url: &str) -> PathBuf {
-    let without_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let mut key = PathBuf::new();
-    for part in without_scheme.split('/') {
-        let clean: String = part
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        if !clean.is_empty() && clean != "." && clean != ".." {
-            key.push(clean);
-        }
-    }
-    key
-}
-
 impl DiskCache {
-    /// The cache of the survey at `url`, under `root`.
-    pub fn new(root: &Path, url: &str) -> Self {
-        DiskCache {
-            root: root.to_path_buf(),
-            survey_dir: root.join(survey_key(url)),
+    /// The cache of the survey at `url` (normalised), under the cache folder `root`. Creates
+    /// the layout, sweeps the temporary files of processes that died, and refuses a survey
+    /// folder that records another URL.
+    pub fn open(root: &Path, url: &Url) -> std::io::Result<Self> {
+        let layout = root.join(LAYOUT_DIR);
+        std::fs::create_dir_all(layout.join(TMP_DIR))?;
+        let tag = layout.join("CACHEDIR.TAG");
+        if !tag.exists() {
+            write_atomically(&layout, &tag, CACHEDIR_TAG.as_bytes())?;
         }
+        sweep_stale(&layout.join(TMP_DIR), TMP_TAG);
+        let survey_dir = layout.join(SURVEYS_DIR).join(cache_key(url));
+        let marker = survey_dir.join(MARKER);
+        let owner = crate::fetch::url::base_string(url);
+        match std::fs::read(&marker) {
+            Ok(found) if found == owner.as_bytes() => {}
+            Ok(_) => {
+                return Err(std::io::Error::other(format!(
+                    "cache folder {} belongs to another URL",
+                    survey_dir.display()
+                )))
+            }
+            Err(_) => {
+                std::fs::create_dir_all(&survey_dir)?;
+                write_atomically(&layout, &marker, owner.as_bytes())?;
+            }
+        }
+        Ok(DiskCache { layout, survey_dir })
+    }
+
+    /// The survey's folder.
+    pub fn survey_dir(&self) -> &Path {
+        &self.survey_dir
     }
 
     fn path_of(&self, rel_path: &str) -> Option<PathBuf> {
         let rel = Path::new(rel_path);
-        let safe = rel
-            .components()
-            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        let safe = !rel_path.is_empty()
+            && rel.components().all(|c| match c {
+                Component::Normal(n) => !n.to_string_lossy().starts_with('.'),
+                _ => false,
+            });
         safe.then(|| self.survey_dir.join(rel))
     }
 
@@ -84,8 +115,9 @@ impl DiskCache {
         path.with_file_name(name)
     }
 
-    /// The cached file, if any and not older than `max_age` (when given).
-    pub fn get(&self, rel_path: &str, max_age: Option<Duration>) -> Option<Cached> {
+    /// The cached file, if any, not larger than `max_bytes` and not older than `max_age`
+    /// (when given).
+    pub fn get(&self, rel_path: &str, max_age: Option<Duration>, max_bytes: u64) -> Option<Cached> {
         let path = self.path_of(rel_path)?;
         let fresh = |p: &Path| {
             let Some(max_age) = max_age else {
@@ -97,7 +129,7 @@ impl DiskCache {
                 .and_then(|t| SystemTime::now().duration_since(t).ok())
                 .is_some_and(|age| age <= max_age)
         };
-        if let Ok(bytes) = std::fs::read(&path) {
+        if let Ok(bytes) = read_regular_file(&path, max_bytes) {
             if !fresh(&path) {
                 return None;
             }
@@ -107,7 +139,7 @@ impl DiskCache {
             return Some(Cached::Bytes(bytes));
         }
         let marker = Self::marker_of(&path);
-        if marker.exists() && fresh(&marker) {
+        if marker.is_file() && fresh(&marker) {
             touch(&marker);
             return Some(Cached::Missing);
         }
@@ -116,27 +148,27 @@ impl DiskCache {
 
     /// Stores a file (atomically).
     pub fn put(&self, rel_path: &str, bytes: &[u8]) -> std::io::Result<()> {
-        let path = self.path_of(rel_path).ok_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, "unsafe cache path")
-        })?;
-        write_atomically(&path, bytes)?;
+        let path = self.path_of(rel_path).ok_or_else(unsafe_path)?;
+        write_atomically(&self.layout, &path, bytes)?;
         let _ = std::fs::remove_file(Self::marker_of(&path));
         Ok(())
     }
 
     /// Remembers that the server has no such file.
     pub fn put_missing(&self, rel_path: &str) -> std::io::Result<()> {
-        let path = self.path_of(rel_path).ok_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, "unsafe cache path")
-        })?;
-        write_atomically(&Self::marker_of(&path), b"")
+        let path = self.path_of(rel_path).ok_or_else(unsafe_path)?;
+        write_atomically(&self.layout, &Self::marker_of(&path), b"")
     }
 
-    /// Deletes the least recently used files of the whole cache (all surveys) until it holds at
-    /// most `cap` bytes. Returns the bytes it holds afterwards.
+    /// Deletes the least recently used entries of the whole cache (all surveys) until it holds
+    /// at most `cap` bytes. Returns the bytes it holds afterwards.
     pub fn evict_to(&self, cap: u64) -> u64 {
-        evict(&self.root, cap)
+        evict(&self.layout, cap)
     }
+}
+
+fn unsafe_path() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, "unsafe cache path")
 }
 
 fn touch(path: &Path) {
@@ -145,44 +177,59 @@ fn touch(path: &Path) {
     }
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+/// Writes `bytes` to `layout/tmp/PID-XXXX`, then renames it to `path`, so a reader sees the
+/// whole entry or none, and a killed writer leaves only a temporary file that the next open
+/// sweeps.
+fn write_atomically(layout: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&temp_prefix(TMP_TAG))
+        .tempfile_in(layout.join(TMP_DIR))?;
     tmp.write_all(bytes)?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 
-/// Least-recently-used eviction over every file below `root`; temporary files of writers that
-/// died are removed too once they are an hour old.
-pub fn evict(root: &Path, cap: u64) -> u64 {
-    let mut files: Vec<(SystemTime, u64, PathBuf)> = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
+/// Every entry file of the marked survey folders under `layout`, with its time and size.
+fn entries(layout: &Path) -> Vec<(SystemTime, u64, PathBuf)> {
+    let mut files = Vec::new();
+    let Ok(surveys) = std::fs::read_dir(layout.join(SURVEYS_DIR)) else {
+        return files;
+    };
+    let mut stack: Vec<PathBuf> = surveys
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join(MARKER).is_file())
+        .collect();
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
+        let Ok(list) = std::fs::read_dir(&dir) else {
             continue;
         };
-        for entry in entries.flatten() {
-            let Ok(meta) = entry.metadata() else { continue };
-            let path = entry.path();
+        for entry in list.flatten() {
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            // symlink_metadata: a link is never followed out of the cache.
+            let Ok(meta) = std::fs::symlink_metadata(entry.path()) else {
+                continue;
+            };
             if meta.is_dir() {
-                stack.push(path);
-                continue;
+                stack.push(entry.path());
+            } else if meta.is_file() {
+                let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+                // A marker weighs little on disk but a block; count it as one.
+                files.push((modified, meta.len().max(512), entry.path()));
             }
-            let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-            let stale_tmp = entry.file_name().to_string_lossy().starts_with(".tmp-")
-                && SystemTime::now()
-                    .duration_since(modified)
-                    .is_ok_and(|age| age > Duration::from_secs(3600));
-            if stale_tmp {
-                let _ = std::fs::remove_file(&path);
-                continue;
-            }
-            // A marker weighs little on disk but a block; count it as one.
-            files.push((modified, meta.len().max(512), path));
         }
     }
+    files
+}
+
+/// Least-recently-used eviction over the entries of the cache layout at `layout`.
+pub fn evict(layout: &Path, cap: u64) -> u64 {
+    let mut files = entries(layout);
     let mut total: u64 = files.iter().map(|f| f.1).sum();
     if total <= cap {
         return total;
@@ -203,41 +250,48 @@ pub fn evict(root: &Path, cap: u64) -> u64 {
 mod tests {
     use super::*;
 
+    fn open(root: &Path, url: &str) -> DiskCache {
+        DiskCache::open(root, &crate::fetch::url::normalise(url).unwrap()).unwrap()
+    }
+
     #[test]
-    fn keys_cannot_escape_the_cache() {
-        assert_eq!(
-            survey_key("https://alasky.cds.unistra.fr:8080/DSS/../x"),
-            PathBuf::from("alasky.cds.unistra.fr_8080/DSS/x")
-        );
+    fn paths_cannot_escape_the_cache() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = DiskCache::new(dir.path(), "http://h/s");
+        let cache = open(dir.path(), "http://h/s");
         assert!(cache.put("../../etc/x", b"no").is_err());
-        assert!(cache.get("/etc/passwd", None).is_none());
+        assert!(cache.put(".survey", b"no").is_err());
+        assert!(cache.get("/etc/passwd", None, 1 << 20).is_none());
     }
 
     #[test]
     fn put_get_missing_and_lru_eviction() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = DiskCache::new(dir.path(), "http://h/s");
+        let cache = open(dir.path(), "http://h/s");
+        let limit = 1 << 20;
         cache.put("Norder3/Dir0/Npix1.jpg", &[1u8; 4000]).unwrap();
         cache.put_missing("Norder3/Dir0/Npix2.jpg").unwrap();
         assert_eq!(
-            cache.get("Norder3/Dir0/Npix1.jpg", None),
+            cache.get("Norder3/Dir0/Npix1.jpg", None, limit),
             Some(Cached::Bytes(vec![1u8; 4000]))
         );
         assert_eq!(
-            cache.get("Norder3/Dir0/Npix2.jpg", None),
+            cache.get("Norder3/Dir0/Npix1.jpg", None, 100),
+            None,
+            "over the bound"
+        );
+        assert_eq!(
+            cache.get("Norder3/Dir0/Npix2.jpg", None, limit),
             Some(Cached::Missing)
         );
-        assert_eq!(cache.get("Norder3/Dir0/Npix3.jpg", None), None);
+        assert_eq!(cache.get("Norder3/Dir0/Npix3.jpg", None, limit), None);
         // A later put of the same file clears its marker.
         cache.put("Norder3/Dir0/Npix2.jpg", &[2u8; 10]).unwrap();
         assert_eq!(
-            cache.get("Norder3/Dir0/Npix2.jpg", None),
+            cache.get("Norder3/Dir0/Npix2.jpg", None, limit),
             Some(Cached::Bytes(vec![2u8; 10]))
         );
 
-        let old = dir.path().join("h/s/Norder3/Dir0/Npix1.jpg");
+        let old = cache.survey_dir().join("Norder3/Dir0/Npix1.jpg");
         std::fs::File::options()
             .append(true)
             .open(&old)
@@ -248,6 +302,34 @@ mod tests {
         let left = cache.evict_to(5000);
         assert!(left <= 5000);
         assert!(!old.exists(), "the least recently used file goes first");
-        assert!(cache.get("Norder3/Dir0/Npix4.jpg", None).is_some());
+        assert!(cache.get("Norder3/Dir0/Npix4.jpg", None, limit).is_some());
+    }
+
+    #[test]
+    fn eviction_never_touches_files_it_did_not_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let precious = dir.path().join("thesis.tex");
+        std::fs::write(&precious, vec![b'x'; 100_000]).unwrap();
+        let stray = dir
+            .path()
+            .join(LAYOUT_DIR)
+            .join(SURVEYS_DIR)
+            .join("unmarked/file");
+        std::fs::create_dir_all(stray.parent().unwrap()).unwrap();
+        std::fs::write(&stray, vec![b'x'; 100_000]).unwrap();
+        let cache = open(dir.path(), "http://h/s");
+        cache.put("Norder3/Dir0/Npix1.jpg", &[1u8; 4000]).unwrap();
+        assert_eq!(cache.evict_to(0), 0);
+        assert!(precious.exists() && stray.exists());
+        assert!(cache.survey_dir().join(MARKER).exists());
+    }
+
+    #[test]
+    fn a_folder_of_another_url_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::fetch::url::normalise("http://h/s").unwrap();
+        let cache = DiskCache::open(dir.path(), &url).unwrap();
+        std::fs::write(cache.survey_dir().join(MARKER), b"http://other/x").unwrap();
+        assert!(DiskCache::open(dir.path(), &url).is_err());
     }
 }

@@ -21,6 +21,9 @@ use std::time::Duration;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// No progress bars (accepted before or after the subcommand).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -55,11 +58,12 @@ pub struct RenderArgs {
     /// Field of view across the larger side, degrees [default: the survey's initial fov].
     #[arg(long, allow_hyphen_values = true)]
     pub fov: Option<f64>,
-    /// Output width in pixels [default: 1024].
-    #[arg(long)]
+    /// Output width in pixels [default: 1024; with --wcs, the header's NAXIS1].
+    #[arg(long, allow_hyphen_values = true, value_parser = side)]
     pub width: Option<usize>,
-    /// Output height in pixels [default: the width, or half of it for all-sky fields].
-    #[arg(long)]
+    /// Output height in pixels [default: the width, or half of it for fields wider than
+    /// 180°; with --wcs, the header's NAXIS2].
+    #[arg(long, allow_hyphen_values = true, value_parser = side)]
     pub height: Option<usize>,
     /// FITS projection code (TAN, SIN, AIT, MOL, CAR, ZEA, …) [default: TAN, or AIT for fields
     /// wider than 180°].
@@ -68,12 +72,13 @@ pub struct RenderArgs {
     /// Rotation of the image, degrees East of North.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     pub rotation: f64,
-    /// Take the whole output WCS from a header: a FITS file, a text header (one card per line)
-    /// or a JSON object of cards.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["lon", "lat", "fov", "width", "height", "projection"])]
+    /// Take the whole output WCS from a header: a FITS file, a text header (one card per line,
+    /// as astropy's Header.totextfile writes) or a JSON object of cards. --width and --height
+    /// give the size when the header has no NAXIS1/NAXIS2, and override it when it has.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["lon", "lat", "fov", "projection", "rotation"])]
     pub wcs: Option<PathBuf>,
     /// Force the HiPS tile order instead of choosing it from the pixel scale.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = order)]
     pub order: Option<u8>,
     /// Tile format to read [default: the survey's first].
     #[arg(long, value_enum)]
@@ -88,9 +93,16 @@ pub struct RenderArgs {
     /// Output file; its extension (.fits, .png, .jpg) picks the format.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
-    /// Fail when any tile fails to download or decode, instead of falling back to its parent.
+    /// Fail when any tile fails to download, is cut short or does not decode, instead of
+    /// falling back to its parent.
     #[arg(long)]
     pub strict: bool,
+    /// Write the image even if no pixel received data (otherwise that is an error).
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// The longest the whole render may take, in seconds, fallbacks included (0: no limit).
+    #[arg(long, default_value_t = 120.0, allow_hyphen_values = true, value_parser = seconds_or_zero)]
+    pub deadline: f64,
     #[command(flatten)]
     pub fetch: FetchArgs,
 }
@@ -99,13 +111,13 @@ pub struct RenderArgs {
 #[derive(clap::Args, Debug)]
 pub struct FetchArgs {
     /// Tile requests in flight at once.
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    #[arg(long, default_value_t = 16, allow_hyphen_values = true, value_parser = concurrency)]
     pub concurrency: u32,
     /// Further attempts after a failed request (5xx, timeout, reset, truncated body).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=20))]
+    #[arg(long, default_value_t = 3, allow_hyphen_values = true, value_parser = retries)]
     pub retries: u32,
     /// Limit for one request, in seconds.
-    #[arg(long, default_value_t = 30.0)]
+    #[arg(long, default_value_t = 30.0, allow_hyphen_values = true, value_parser = seconds)]
     pub timeout: f64,
     /// Disk cache folder [default: $XDG_CACHE_HOME/hipscut or ~/.cache/hipscut].
     #[arg(long, value_name = "DIR")]
@@ -120,9 +132,52 @@ pub struct FetchArgs {
     /// HiPS list (file or URL) to resolve survey IDs with [default: a built-in list].
     #[arg(long, value_name = "FILE|URL")]
     pub hipslist: Option<String>,
-    /// No progress bars.
-    #[arg(long, short)]
-    pub quiet: bool,
+}
+
+/// The longest accepted time limit: a day.
+const MAX_SECONDS: f64 = 86_400.0;
+
+/// A whole number in `lo..=hi`, with a message that gives the range (also for negative input,
+/// which clap would otherwise take for an unknown flag).
+fn whole_in(s: &str, lo: i64, hi: i64) -> Result<i64, String> {
+    match s.trim().parse::<i64>() {
+        Ok(n) if (lo..=hi).contains(&n) => Ok(n),
+        _ => Err(format!("`{s}` is not a whole number from {lo} to {hi}")),
+    }
+}
+
+fn side(s: &str) -> Result<usize, String> {
+    whole_in(s, 1, hipscut::geometry::MAX_SIDE as i64).map(|n| n as usize)
+}
+
+fn order(s: &str) -> Result<u8, String> {
+    whole_in(s, 0, 29).map(|n| n as u8)
+}
+
+fn concurrency(s: &str) -> Result<u32, String> {
+    whole_in(s, 1, 1024).map(|n| n as u32)
+}
+
+fn retries(s: &str) -> Result<u32, String> {
+    whole_in(s, 0, 20).map(|n| n as u32)
+}
+
+/// A number of seconds above 0 and at most a day.
+fn seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(t) if t > 0.0 && t <= MAX_SECONDS => Ok(t),
+        _ => Err(format!(
+            "`{s}` is not a number of seconds above 0 and at most {MAX_SECONDS}"
+        )),
+    }
+}
+
+/// [`seconds`], or 0 for "no limit".
+fn seconds_or_zero(s: &str) -> Result<f64, String> {
+    if s.trim().parse::<f64>() == Ok(0.0) {
+        return Ok(0.0);
+    }
+    seconds(s).map_err(|e| format!("{e} (or 0 for no limit)"))
 }
 
 /// Parses `2G`, `500M`, `64K` or a plain number of bytes.
@@ -151,11 +206,8 @@ fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 impl FetchArgs {
-    fn options(&self) -> Result<OpenOptions> {
-        if !(self.timeout > 0.0 && self.timeout.is_finite()) {
-            anyhow::bail!("--timeout must be a positive number of seconds");
-        }
-        Ok(OpenOptions {
+    fn options(&self) -> OpenOptions {
+        OpenOptions {
             fetch: FetchOptions {
                 concurrency: self.concurrency as usize,
                 retries: self.retries,
@@ -166,7 +218,8 @@ impl FetchArgs {
                 ..FetchOptions::default()
             },
             hipslist: self.hipslist.clone(),
-        })
+            deadline: None,
+        }
     }
 }
 
@@ -178,6 +231,7 @@ pub enum FrameArg {
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
 pub enum TileFormatArg {
+    #[value(alias = "jpeg")]
     Jpg,
     Png,
     Fits,
@@ -225,6 +279,8 @@ impl RenderArgs {
                 PainterArg::Projective => Painter::Projective,
                 PainterArg::Precise => Painter::Precise,
             },
+            deadline: (self.deadline > 0.0).then(|| Duration::from_secs_f64(self.deadline)),
+            allow_empty: self.allow_empty,
         }
     }
 }
@@ -233,8 +289,8 @@ impl RenderArgs {
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Render(args) => {
-            let open = args.fetch.options()?;
-            let bars = Bars::new(args.fetch.quiet);
+            let open = args.fetch.options();
+            let bars = Bars::new(cli.quiet);
             let rendered = render_to_file(
                 args.survey.as_deref(),
                 &open,
@@ -253,7 +309,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Survey { location, fetch } => {
             let survey =
-                Survey::open_with(location.as_deref(), &fetch.options()?).with_context(|| {
+                Survey::open_with(location.as_deref(), &fetch.options()).with_context(|| {
                     format!(
                         "cannot open survey {}",
                         location.as_deref().unwrap_or("(embedded)")

@@ -11,7 +11,7 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error("survey at {location} has no readable `properties` file: {reason}")]
+    #[error("{reason}: the survey at {location} has no readable `properties` file")]
     SurveyUnreachable { location: String, reason: String },
     #[error("survey properties are malformed: {0}")]
     Properties(String),
@@ -39,6 +39,16 @@ pub enum Error {
     RefusedProjection(String),
     #[error("unsupported output file `{0}`: the name must end in .fits, .png or .jpg")]
     UnsupportedOutput(PathBuf),
+    #[error("the render did not finish before its deadline (--deadline): {awaited} file(s) were still awaited from {hosts}")]
+    Deadline { awaited: usize, hosts: String },
+    #[error("{0}")]
+    Internal(String),
+    #[error("no output pixel received data from {survey} in the field {field} ({tiles}); the survey has nothing there at the chosen order (--allow-empty accepts an empty image)")]
+    EmptyRender {
+        survey: String,
+        field: String,
+        tiles: String,
+    },
     #[error("cannot write {path}: {reason}")]
     Write { path: PathBuf, reason: String },
 }

@@ -11,6 +11,7 @@ pub mod cache;
 pub mod encode;
 pub mod error;
 pub mod fetch;
+pub(crate) mod files;
 pub mod geometry;
 pub mod paint;
 pub mod pipeline;

@@ -5,7 +5,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Two bars: tiles resolved, and pixels painted.
 pub struct Bars {
-    _multi: MultiProgress,
+    multi: MultiProgress,
     tiles: ProgressBar,
     pixels: ProgressBar,
 }
@@ -28,7 +28,7 @@ impl Bars {
         let pixels = multi.add(ProgressBar::new(0));
         pixels.set_style(style("paint  {bar:30} {percent}% {elapsed}"));
         Bars {
-            _multi: multi,
+            multi,
             tiles,
             pixels,
         }
@@ -52,5 +52,13 @@ impl Progress for Bars {
     }
     fn pixels_painted(&self, pixels: u64) {
         self.pixels.inc(pixels);
+    }
+    /// Said even with --quiet: a render that hears nothing must say what it waits for.
+    fn waiting(&self, notice: &str) {
+        if self.multi.is_hidden() {
+            eprintln!("hipscut: {notice}");
+        } else {
+            let _ = self.multi.println(format!("hipscut: {notice}"));
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! A render from request to file: resolve the view and the order, run the pipeline, encode.
 
 use crate::encode::{
-    write_atomically, write_fits, write_picture, LinearStretch, OutputFormat, OutputMeta,
+    check_output, write_atomically, write_fits, write_picture, LinearStretch, OutputFormat,
+    OutputMeta,
 };
 use crate::error::{Error, Result};
 use crate::geometry::{read_header_file, Frame, FrameRotation, OutputGeometry, View};
@@ -12,6 +13,7 @@ use crate::raster::Raster;
 use crate::survey::{OpenOptions, Survey};
 use crate::tile::TileFormat;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// Fields wider than this (degrees) get AIT when no projection is named: TAN cannot show them.
 const WIDE_FIELD_DEG: f64 = 180.0;
@@ -33,9 +35,14 @@ pub struct RenderRequest {
     pub order: Option<u8>,
     pub tile_format: Option<TileFormat>,
     pub interpolation: Interpolation,
-    /// Fail if any tile failed to fetch or decode (instead of falling back).
+    /// Fail if any tile failed to fetch, was cut short or did not decode (instead of falling
+    /// back).
     pub strict: bool,
     pub painter: Painter,
+    /// The longest the whole render may take, fallbacks included (`None`: no limit).
+    pub deadline: Option<Duration>,
+    /// Accept an image in which no pixel received data (otherwise it is an error).
+    pub allow_empty: bool,
 }
 
 /// A rendered image with what is needed to encode and report it.
@@ -66,13 +73,11 @@ pub fn resolve_view(survey: &Survey, req: &RenderRequest) -> Result<View> {
         .clone()
         .unwrap_or_else(|| if fov > WIDE_FIELD_DEG { "AIT" } else { "TAN" }.to_string());
     let width = req.width.unwrap_or(DEFAULT_WIDTH);
-    let height = req
-        .height
-        .unwrap_or(if fov > WIDE_FIELD_DEG && req.width.is_none() {
-            width / 2
-        } else {
-            width
-        });
+    let height = req.height.unwrap_or(if fov > WIDE_FIELD_DEG {
+        (width / 2).max(1)
+    } else {
+        width
+    });
     Ok(View {
         lon,
         lat,
@@ -88,7 +93,7 @@ pub fn resolve_view(survey: &Survey, req: &RenderRequest) -> Result<View> {
 /// The output geometry a request asks for: from `--wcs` or from the view.
 pub fn resolve_geometry(survey: &Survey, req: &RenderRequest) -> Result<OutputGeometry> {
     match &req.wcs_file {
-        Some(path) => OutputGeometry::from_header(&read_header_file(path)?),
+        Some(path) => OutputGeometry::from_header(&read_header_file(path)?, req.width, req.height),
         None => OutputGeometry::from_view(&resolve_view(survey, req)?),
     }
 }
@@ -104,9 +109,20 @@ pub fn render_with_progress(
     req: &RenderRequest,
     progress: &dyn Progress,
 ) -> Result<Rendered> {
+    let until = req.deadline.map(|d| Instant::now() + d);
+    render_until(survey, req, progress, until)
+}
+
+/// [`render_with_progress`], giving up at `until`.
+fn render_until(
+    survey: &Survey,
+    req: &RenderRequest,
+    progress: &dyn Progress,
+    until: Option<Instant>,
+) -> Result<Rendered> {
     let p = &survey.properties;
     let format = match req.tile_format {
-        None => p.formats[0],
+        None => p.formats.first().copied().unwrap_or(TileFormat::Jpeg),
         Some(f) if p.formats.contains(&f) => f,
         Some(f) => {
             return Err(Error::TileFormatNotOffered {
@@ -146,11 +162,18 @@ pub fn render_with_progress(
         interpolation: req.interpolation,
         painter: req.painter,
     };
-    let (image, stats) = render_pipelined(survey, &geometry, spec, progress)?;
+    let (image, stats) = render_pipelined(survey, &geometry, spec, progress, until)?;
     if req.strict && stats.failed > 0 {
         return Err(Error::StrictFailure {
             count: stats.failed,
             first: stats.failures.first().cloned().unwrap_or_default(),
+        });
+    }
+    if !req.allow_empty && image.data.iter().all(|v| v.is_nan()) {
+        return Err(Error::EmptyRender {
+            survey: survey.location.clone(),
+            field: geometry.describe(),
+            tiles: format!("{} tile(s) missing, {} failed", stats.missing, stats.failed),
         });
     }
     Ok(Rendered {
@@ -195,7 +218,9 @@ pub fn write_rendered(survey: &Survey, rendered: &Rendered, output: &Path) -> Re
 }
 
 /// Opens the survey, renders the request and writes `output`: the whole `render` command.
-/// The output type is checked before any work, so a bad name costs nothing and writes nothing.
+///
+/// The output is checked first (its type, and that it can be written), so a bad name costs
+/// nothing. The deadline covers opening the survey as well as the render.
 pub fn render_to_file(
     survey: Option<&str>,
     open: &OpenOptions,
@@ -203,9 +228,14 @@ pub fn render_to_file(
     output: &Path,
     progress: &dyn Progress,
 ) -> Result<Rendered> {
-    OutputFormat::from_path(output)?;
-    let survey = Survey::open_with(survey, open)?;
-    let rendered = render_with_progress(&survey, req, progress)?;
+    check_output(output)?;
+    let until = req.deadline.map(|d| Instant::now() + d);
+    let open = OpenOptions {
+        deadline: until,
+        ..open.clone()
+    };
+    let survey = Survey::open_with(survey, &open)?;
+    let rendered = render_until(&survey, req, progress, until)?;
     write_rendered(&survey, &rendered, output)?;
     Ok(rendered)
 }

@@ -2,7 +2,7 @@
 //! depends on, keyed by (order, ipix), plus the Allsky when it fell back to it.
 
 use crate::error::{Error, Result};
-use crate::tile::{decode_raster, slice_allsky, TileFormat, TileId, TileImage};
+use crate::tile::{decode_raster, slice_allsky, Shape, TileFormat, TileId, TileImage};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -38,7 +38,7 @@ impl TileLookup for BucketTiles {
     }
 }
 
-/// Decodes a tile and checks it is `width`×`width`.
+/// Decodes a tile, which must be `width`×`width` (checked before its pixels are decoded).
 pub fn decode_tile(
     bytes: &[u8],
     format: TileFormat,
@@ -46,29 +46,22 @@ pub fn decode_tile(
     width: usize,
     what: &str,
 ) -> Result<TileImage> {
-    let tile = decode_raster(bytes, format, channels, what)?;
-    if tile.width != width || tile.height != width {
-        return Err(Error::decode(
-            what,
-            format!(
-                "{}×{} px, expected {width}×{width}",
-                tile.width, tile.height
-            ),
-        ));
-    }
-    Ok(tile)
+    decode_raster(bytes, format, channels, Shape::Tile(width), what)
 }
 
-/// Decodes the Allsky of `order` and slices it into tiles.
+/// Decodes the Allsky of `order` of a survey with `tile_width`-px tiles and slices it into
+/// tiles.
 pub fn decode_allsky(
     bytes: &[u8],
     order: u8,
     format: TileFormat,
     channels: usize,
+    tile_width: usize,
     what: &str,
 ) -> Result<AllskyLevel> {
-    let tiles = slice_allsky(&decode_raster(bytes, format, channels, what)?, order)?;
-    let width = tiles[0].width;
+    let shape = Shape::Allsky { order, tile_width };
+    let tiles = slice_allsky(&decode_raster(bytes, format, channels, shape, what)?, order)?;
+    let width = tiles.first().map_or(0, |t| t.width);
     if !width.is_power_of_two() {
         return Err(Error::decode(
             what,

@@ -299,6 +299,7 @@ fn the_pipeline_holds_a_window_of_tiles_not_the_whole_field() {
             ..Default::default()
         },
         hipslist: None,
+        deadline: None,
     };
     let survey = Survey::open_with(Some(root.to_str().unwrap()), &opts).unwrap();
     let req = RenderRequest {

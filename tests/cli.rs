@@ -308,8 +308,21 @@ fn bad_inputs_fail_cleanly_without_output() {
         (vec!["--fov", "0"], "field of view"),
         (vec!["--fov", "400"], "field of view"),
         (vec!["--fov", "-3"], "field of view"),
-        (vec!["--width", "0"], "zero side"),
-        (vec!["--width", "100000"], "above the limit"),
+        (vec!["--width", "0"], "from 1 to 30000"),
+        (vec!["--width", "100000"], "from 1 to 30000"),
+        (
+            vec!["--width", "-5"],
+            "`-5` is not a whole number from 1 to 30000",
+        ),
+        (
+            vec!["--order", "-1"],
+            "`-1` is not a whole number from 0 to 29",
+        ),
+        (vec!["--timeout", "1e300"], "at most 86400"),
+        (
+            vec!["--width", "20000", "--height", "20000"],
+            "above the limit",
+        ),
         (vec!["--lon", "10", "--lat", "95"], "latitude"),
         (vec!["--lon", "10"], "--lat"),
         (vec!["--projection", "XYZ"], "unknown projection"),

@@ -6,7 +6,7 @@ mod support;
 
 use hipscut::fetch::FetchOptions;
 use hipscut::survey::OpenOptions;
-use hipscut::tile::{decode_raster, TileFormat, TileId};
+use hipscut::tile::{decode_raster, Shape, TileFormat, TileId};
 use hipscut::{render, Raster, RenderRequest, Rendered, Survey};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -46,6 +46,7 @@ fn options(cache: &Path) -> OpenOptions {
             cache_size: 1 << 30,
         },
         hipslist: None,
+        deadline: None,
     }
 }
 
@@ -116,7 +117,8 @@ fn assert_cache_clean(cache: &Path, absent: Option<TileId>) {
             }
             if name.ends_with(".fits") {
                 let bytes = std::fs::read(&path).unwrap();
-                decode_raster(&bytes, TileFormat::Fits, 1, &name).expect("cached tiles decode");
+                decode_raster(&bytes, TileFormat::Fits, 1, Shape::Tile(64), &name)
+                    .expect("cached tiles decode");
             }
         }
     }

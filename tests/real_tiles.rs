@@ -5,13 +5,21 @@ mod support;
 
 use hipscut::geometry::{lonlat_to_xyz, xyz_to_lonlat, Frame};
 use hipscut::paint::Interpolation;
-use hipscut::tile::{decode_raster, slice_allsky, TileFormat};
+use hipscut::tile::{decode_raster, slice_allsky, Shape, TileFormat};
 use hipscut::{render, Raster, RenderRequest, Survey};
 use support::{correlation, data_dir};
 
 fn decode_file(path: &std::path::Path, format: TileFormat) -> Raster {
     let bytes = std::fs::read(path).unwrap();
-    decode_raster(&bytes, format, 1, &path.display().to_string()).unwrap()
+    let shape = if path.ends_with("Allsky.jpg") {
+        Shape::Allsky {
+            order: 3,
+            tile_width: 512,
+        }
+    } else {
+        Shape::Tile(512)
+    };
+    decode_raster(&bytes, format, 1, shape, &path.display().to_string()).unwrap()
 }
 
 #[test]

@@ -5,7 +5,7 @@ mod fits;
 mod picture;
 mod stretch;
 
-pub use atomic::write_atomically;
+pub use atomic::{check_output, write_atomically};
 pub use fits::{write_fits, OutputMeta};
 pub use picture::write_picture;
 pub use stretch::LinearStretch;

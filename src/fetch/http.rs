@@ -1,36 +1,93 @@
 //! HTTP fetching with one shared client: retries with exponential backoff and jitter, failover
-//! across mirrors, and the disk cache in front.
+//! across mirrors, bodies read with a size bound and checked whole, redirects kept to the
+//! survey's hosts, and the disk cache in front.
 
+use super::url::{base_string, host_of, normalise, redact};
 use super::{FetchCounters, FetchOptions, Origin, Outcome};
 use crate::cache::{default_cache_root, Cached, DiskCache};
 use crate::error::{Error, Result};
+use crate::tile::{check_complete, TileFormat};
+use reqwest::Url;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 /// Descriptions (`properties`, HiPS lists) older than this in the cache are fetched again;
 /// tiles never change.
 const DESCRIPTION_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+const MAX_REDIRECTS: usize = 5;
 
 /// A survey served over HTTP, possibly from several mirrors.
 pub struct HttpBackend {
     client: reqwest::Client,
     /// Base URLs without trailing slash, fastest first.
     bases: Vec<String>,
+    /// Hosts a redirect may lead to: the survey's own and its mirrors'.
+    allowed_hosts: Arc<RwLock<Vec<String>>>,
     /// The base that answered last: later requests start there.
     preferred: AtomicUsize,
     opts: FetchOptions,
     cache: Option<DiskCache>,
     cache_written: AtomicBool,
+    /// Files a redirect served from another URL: they are cached under that URL.
+    redirected: Mutex<HashMap<String, Url>>,
     counters: FetchCounters,
 }
 
-/// The shared client: keep-alive, HTTP/2 when the server offers it, timeouts from `opts`.
-pub fn client(opts: &FetchOptions) -> Result<reqwest::Client> {
+/// Why one request failed, and whether trying again may help.
+struct Failure {
+    reason: String,
+    retry: bool,
+}
+
+impl Failure {
+    fn transient(reason: impl Into<String>) -> Self {
+        Failure {
+            reason: reason.into(),
+            retry: true,
+        }
+    }
+    fn permanent(reason: impl Into<String>) -> Self {
+        Failure {
+            reason: reason.into(),
+            retry: false,
+        }
+    }
+}
+
+/// The shared client: keep-alive, HTTP/2 when the server offers it, timeouts from `opts`,
+/// redirects only to `allowed_hosts` or the requested host, never from https to http.
+pub fn client(
+    opts: &FetchOptions,
+    allowed_hosts: Arc<RwLock<Vec<String>>>,
+) -> Result<reqwest::Client> {
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        let to = attempt.url().clone();
+        let Some(from) = attempt.previous().first().cloned() else {
+            return attempt.follow();
+        };
+        let to_host = to.host_str().unwrap_or("").to_string();
+        let listed = allowed_hosts
+            .read()
+            .is_ok_and(|hosts| hosts.contains(&to_host));
+        if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+        } else if from.scheme() == "https" && to.scheme() == "http" {
+            let to = redact(to.as_str());
+            attempt.error(format!("redirect from https to plain http ({to}) refused"))
+        } else if to.host_str() == from.host_str() || listed {
+            attempt.follow()
+        } else {
+            attempt.error(format!("redirect to another host ({to_host}) refused"))
+        }
+    });
     reqwest::Client::builder()
         .timeout(opts.timeout)
         .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
         .pool_max_idle_per_host(opts.concurrency.max(1))
+        .redirect(policy)
         .user_agent(concat!("hipscut/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| Error::invalid(format!("cannot set up the HTTP client: {e}")))
@@ -39,24 +96,29 @@ pub fn client(opts: &FetchOptions) -> Result<reqwest::Client> {
 impl HttpBackend {
     /// A backend for the survey at `url` (its mirrors come later, from its properties).
     pub fn new(url: &str, opts: &FetchOptions) -> Result<Self> {
-        let base = url.trim_end_matches('/').to_string();
+        let normal = normalise(url).map_err(Error::UnsupportedLocation)?;
         let cache = if opts.use_cache {
             opts.cache_dir
                 .clone()
                 .or_else(default_cache_root)
-                .map(|root| DiskCache::new(&root, &base))
+                .and_then(|root| DiskCache::open(&root, &normal).ok())
         } else {
             None
         };
-        Ok(HttpBackend {
-            client: client(opts)?,
-            bases: vec![base],
+        let allowed_hosts = Arc::new(RwLock::new(Vec::new()));
+        let mut backend = HttpBackend {
+            client: client(opts, Arc::clone(&allowed_hosts))?,
+            bases: Vec::new(),
+            allowed_hosts,
             preferred: AtomicUsize::new(0),
             opts: opts.clone(),
             cache,
             cache_written: AtomicBool::new(false),
+            redirected: Mutex::new(HashMap::new()),
             counters: FetchCounters::default(),
-        })
+        };
+        backend.set_bases(vec![base_string(&normal)]);
+        Ok(backend)
     }
 
     pub fn client(&self) -> &reqwest::Client {
@@ -67,16 +129,29 @@ impl HttpBackend {
         &self.bases
     }
 
-    /// Replaces the list of base URLs (fastest first).
+    /// Replaces the list of base URLs (fastest first); their hosts become the hosts a redirect
+    /// may lead to.
     pub fn set_bases(&mut self, bases: Vec<String>) {
-        if !bases.is_empty() {
-            self.bases = bases;
-            self.preferred.store(0, Ordering::Relaxed);
+        if bases.is_empty() {
+            return;
         }
+        if let Ok(mut hosts) = self.allowed_hosts.write() {
+            *hosts = bases
+                .iter()
+                .filter_map(|b| Url::parse(b).ok()?.host_str().map(str::to_string))
+                .collect();
+        }
+        self.bases = bases;
+        self.preferred.store(0, Ordering::Relaxed);
     }
 
     pub fn counters(&self) -> &FetchCounters {
         &self.counters
+    }
+
+    /// The hosts this survey is fetched from, for messages.
+    pub fn hosts(&self) -> Vec<String> {
+        self.bases.iter().map(|b| host_of(b)).collect()
     }
 
     fn is_description(rel_path: &str) -> bool {
@@ -87,49 +162,40 @@ impl HttpBackend {
         Self::is_description(rel_path).then_some(DESCRIPTION_MAX_AGE)
     }
 
-    /// Fetches `rel_path`: the cache first (unless `fresh`), then each mirror in turn, each with
-    /// up to `retries` further attempts.
-    pub async fn get(&self, rel_path: &str, fresh: bool) -> Outcome {
+    /// Fetches `rel_path`, at most `max_bytes` long: the cache first (unless `fresh`), then
+    /// each mirror in turn, each with up to `retries` further attempts.
+    pub async fn get(&self, rel_path: &str, max_bytes: u64, fresh: bool) -> Outcome {
         if let (Some(cache), false) = (&self.cache, fresh) {
-            match cache.get(rel_path, Self::max_age(rel_path)) {
+            match cache.get(rel_path, Self::max_age(rel_path), max_bytes) {
                 Some(Cached::Bytes(bytes)) => return Outcome::Found(bytes, Origin::Cache),
                 Some(Cached::Missing) => return Outcome::Missing(Origin::Cache),
                 None => {}
             }
         }
-        let n = self.bases.len();
+        let n = self.bases.len().max(1);
         let start = self.preferred.load(Ordering::Relaxed) % n;
         let mut last_error = String::new();
         for k in 0..n {
             let b = (start + k) % n;
+            let Some(base) = self.bases.get(b) else {
+                break;
+            };
             for attempt in 0..=self.opts.retries {
                 if attempt > 0 || k > 0 {
                     self.counters.retried.fetch_add(1, Ordering::Relaxed);
                 }
-                match self.request(&self.bases[b], rel_path).await {
+                match self.request(base, rel_path, max_bytes).await {
                     Ok(found) => {
                         if b != start {
                             self.preferred.store(b, Ordering::Relaxed);
                         }
-                        return match found {
-                            Some(bytes) => {
-                                self.counters
-                                    .bytes
-                                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                                Outcome::Found(bytes, Origin::Network)
-                            }
-                            None => {
-                                if let Some(cache) = &self.cache {
-                                    if cache.put_missing(rel_path).is_ok() {
-                                        self.cache_written.store(true, Ordering::Relaxed);
-                                    }
-                                }
-                                Outcome::Missing(Origin::Network)
-                            }
-                        };
+                        return self.found(rel_path, found);
                     }
-                    Err(e) => {
-                        last_error = format!("{}/{rel_path}: {e}", self.bases[b]);
+                    Err(failure) => {
+                        last_error = format!("{} ({}/{rel_path})", failure.reason, redact(base));
+                        if !failure.retry {
+                            break;
+                        }
                         if attempt < self.opts.retries {
                             tokio::time::sleep(self.backoff(attempt)).await;
                         }
@@ -139,38 +205,94 @@ impl HttpBackend {
         }
         if let Some(cache) = &self.cache {
             // Better stale than nothing for the survey description.
-            if let (true, Some(Cached::Bytes(bytes))) =
-                (Self::is_description(rel_path), cache.get(rel_path, None))
-            {
+            if let (true, Some(Cached::Bytes(bytes))) = (
+                Self::is_description(rel_path),
+                cache.get(rel_path, None, max_bytes),
+            ) {
                 return Outcome::Found(bytes, Origin::Cache);
             }
         }
         Outcome::Failed(last_error)
     }
 
-    /// One request: `Ok(Some)` with the whole body, `Ok(None)` for 404/410, `Err` otherwise.
+    /// The outcome of a request that succeeded (a body, or 404/410).
+    fn found(&self, rel_path: &str, found: Option<(Vec<u8>, Url)>) -> Outcome {
+        match found {
+            Some((bytes, served)) => {
+                self.counters
+                    .bytes
+                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                let asked = self
+                    .bases
+                    .iter()
+                    .any(|b| served.as_str() == format!("{b}/{rel_path}"));
+                if !asked {
+                    if let Ok(mut map) = self.redirected.lock() {
+                        map.insert(rel_path.to_string(), served);
+                    }
+                }
+                Outcome::Found(bytes, Origin::Network)
+            }
+            None => {
+                if let Some(cache) = &self.cache {
+                    if cache.put_missing(rel_path).is_ok() {
+                        self.cache_written.store(true, Ordering::Relaxed);
+                    }
+                }
+                Outcome::Missing(Origin::Network)
+            }
+        }
+    }
+
+    /// One request: `Ok(Some)` with the whole body and the URL that served it, `Ok(None)` for
+    /// 404/410, `Err` otherwise. The body is read in chunks and refused as soon as it exceeds
+    /// `max_bytes`; a body shorter than its Content-Length, or a tile body that does not end
+    /// as its format must, is a failed (retried) request.
     async fn request(
         &self,
         base: &str,
         rel_path: &str,
-    ) -> std::result::Result<Option<Vec<u8>>, String> {
+        max_bytes: u64,
+    ) -> std::result::Result<Option<(Vec<u8>, Url)>, Failure> {
         let url = format!("{base}/{rel_path}");
-        let response = self.client.get(&url).send().await.map_err(describe)?;
+        let mut response = self.client.get(&url).send().await.map_err(describe)?;
         let status = response.status();
         if status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::GONE {
             return Ok(None);
         }
         if !status.is_success() {
-            return Err(format!("HTTP {status}"));
+            let retry =
+                status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429;
+            let reason = format!("HTTP {status}");
+            return Err(Failure { reason, retry });
         }
+        let served = response.url().clone();
         let expected = response.content_length();
-        let body = response.bytes().await.map_err(describe)?;
-        if let Some(len) = expected {
-            if body.len() as u64 != len {
-                return Err(format!("truncated body ({} of {len} bytes)", body.len()));
-            }
+        if let Some(len) = expected.filter(|&len| len > max_bytes) {
+            return Err(Failure::permanent(format!(
+                "the body announces {len} bytes, more than the {max_bytes} allowed"
+            )));
         }
-        Ok(Some(body.to_vec()))
+        let mut body = Vec::with_capacity(expected.unwrap_or(0) as usize);
+        while let Some(chunk) = response.chunk().await.map_err(describe)? {
+            if (body.len() + chunk.len()) as u64 > max_bytes {
+                return Err(Failure::permanent(format!(
+                    "the body is longer than the {max_bytes} bytes allowed"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if let Some(len) = expected.filter(|&len| len != body.len() as u64) {
+            return Err(Failure::transient(format!(
+                "truncated body ({} of {len} bytes)",
+                body.len()
+            )));
+        }
+        if let Some(format) = tile_format_of(rel_path) {
+            check_complete(&body, format)
+                .map_err(|e| Failure::transient(format!("truncated body: {e}")))?;
+        }
+        Ok(Some((body, served)))
     }
 
     /// Exponential backoff with ±50% jitter.
@@ -183,13 +305,41 @@ impl HttpBackend {
         base.mul_f64(0.5 + jitter())
     }
 
-    /// Caches a body known to be good.
+    /// Caches a body known to be good, under the URL that served it.
     pub fn remember(&self, rel_path: &str, bytes: &[u8]) {
-        if let Some(cache) = &self.cache {
-            if cache.put(rel_path, bytes).is_ok() {
-                self.cache_written.store(true, Ordering::Relaxed);
-            }
+        let redirected = self
+            .redirected
+            .lock()
+            .ok()
+            .and_then(|mut map| map.remove(rel_path));
+        let written = match redirected {
+            None => self
+                .cache
+                .as_ref()
+                .is_some_and(|c| c.put(rel_path, bytes).is_ok()),
+            Some(served) => self.remember_redirected(&served, rel_path, bytes),
+        };
+        if written {
+            self.cache_written.store(true, Ordering::Relaxed);
         }
+    }
+
+    /// Caches a body a redirect served from another URL under that URL's survey folder, when
+    /// the URL ends with the file's path (otherwise it is not cached).
+    fn remember_redirected(&self, served: &Url, rel_path: &str, bytes: &[u8]) -> bool {
+        let (Some(_), Some(root)) = (
+            &self.cache,
+            self.opts.cache_dir.clone().or_else(default_cache_root),
+        ) else {
+            return false;
+        };
+        let Some(base) = served.as_str().strip_suffix(&format!("/{rel_path}")) else {
+            return false;
+        };
+        let Ok(base) = normalise(base) else {
+            return false;
+        };
+        DiskCache::open(&root, &base).is_ok_and(|c| c.put(rel_path, bytes).is_ok())
     }
 
     /// Keeps the cache under its cap, if this backend wrote to it.
@@ -200,12 +350,23 @@ impl HttpBackend {
     }
 }
 
-/// A reqwest error with its causes ("error sending request: connection refused").
-fn describe(e: reqwest::Error) -> String {
+/// The tile format of a tile path, by its extension (`None` for descriptions).
+fn tile_format_of(rel_path: &str) -> Option<TileFormat> {
+    if !rel_path.starts_with("Norder") {
+        return None;
+    }
+    let ext = rel_path.rsplit_once('.')?.1;
+    TileFormat::from_name(ext)
+}
+
+/// A reqwest error with its causes, the cause first ("cannot connect: connection refused").
+fn describe(e: reqwest::Error) -> Failure {
     let kind = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
         "cannot connect"
+    } else if e.is_redirect() {
+        "refused"
     } else if e.is_body() || e.is_decode() {
         "broken body"
     } else {
@@ -215,10 +376,13 @@ fn describe(e: reqwest::Error) -> String {
     let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
     while let Some(s) = source {
         text.push_str(": ");
-        text.push_str(&s.to_string());
+        text.push_str(&redact(&s.to_string()));
         source = s.source();
     }
-    text
+    Failure {
+        reason: text,
+        retry: !e.is_redirect(),
+    }
 }
 
 /// A number in [0, 1) that differs between calls (no need for cryptographic quality).

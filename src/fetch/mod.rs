@@ -3,15 +3,29 @@
 
 mod http;
 mod mirrors;
+pub(crate) mod url;
 
 pub use http::HttpBackend;
 pub use mirrors::rank_by_speed;
 
 use crate::survey::TileSource;
+use crate::tile::Shape;
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// The most bytes a `properties` file may have.
+pub const PROPERTIES_MAX_BYTES: u64 = 1 << 20;
+/// The most bytes a HiPS list may have (CDS's whole list is a few MB).
+pub const HIPSLIST_MAX_BYTES: u64 = 32 << 20;
+
+/// The most bytes a tile or Allsky file of `shape` may have: twice the largest it can
+/// plausibly be (64-bit FITS pixels, or a 16-bit RGBA PNG that does not compress).
+pub fn tile_max_bytes(shape: Shape) -> u64 {
+    2 * shape.max_fits_bytes()
+}
 
 /// How files are fetched.
 #[derive(Debug, Clone)]
@@ -79,16 +93,17 @@ impl FetchCounters {
 /// A survey's file source.
 pub enum Backend {
     Local(Arc<dyn TileSource>),
-    Http(HttpBackend),
+    Http(Box<HttpBackend>),
 }
 
 impl Backend {
-    /// Fetches one file. `fresh` skips the cache (used to re-fetch a body that did not decode).
-    pub async fn get(&self, rel_path: &str, fresh: bool) -> Outcome {
+    /// Fetches one file of at most `max_bytes`. `fresh` skips the cache (used to re-fetch a
+    /// body that did not decode).
+    pub async fn get(&self, rel_path: &str, max_bytes: u64, fresh: bool) -> Outcome {
         match self {
             Backend::Local(source) => {
                 let (source, path) = (Arc::clone(source), rel_path.to_string());
-                let read = tokio::task::spawn_blocking(move || source.read(&path)).await;
+                let read = tokio::task::spawn_blocking(move || source.read(&path, max_bytes)).await;
                 match read {
                     Ok(Ok(Some(bytes))) => Outcome::Found(bytes, Origin::Local),
                     Ok(Ok(None)) => Outcome::Missing(Origin::Local),
@@ -96,7 +111,7 @@ impl Backend {
                     Err(e) => Outcome::Failed(format!("reader task failed: {e}")),
                 }
             }
-            Backend::Http(http) => http.get(rel_path, fresh).await,
+            Backend::Http(http) => http.get(rel_path, max_bytes, fresh).await,
         }
     }
 
@@ -107,9 +122,23 @@ impl Backend {
         }
     }
 
-    /// Blocking fetch, for one-off files (`properties`) outside the pipeline.
-    pub fn get_blocking(&self, rel_path: &str) -> Outcome {
-        runtime().block_on(self.get(rel_path, false))
+    /// Blocking fetch, for one-off files (`properties`) outside the pipeline; `None` if
+    /// `deadline` passed first.
+    pub fn get_blocking(
+        &self,
+        rel_path: &str,
+        max_bytes: u64,
+        deadline: Option<Instant>,
+    ) -> Option<Outcome> {
+        block_on_until(deadline, self.get(rel_path, max_bytes, false))
+    }
+
+    /// The hosts the survey is fetched from (none for local surveys), for messages.
+    pub fn hosts(&self) -> Vec<String> {
+        match self {
+            Backend::Http(http) => http.hosts(),
+            Backend::Local(_) => Vec::new(),
+        }
     }
 
     pub fn counters(&self) -> Option<&FetchCounters> {
@@ -125,6 +154,16 @@ impl Backend {
             http.trim_cache();
         }
     }
+}
+
+/// Runs `work` on the fetch runtime, giving up at `deadline`: `None` if it passed first.
+pub fn block_on_until<T>(deadline: Option<Instant>, work: impl Future<Output = T>) -> Option<T> {
+    runtime().block_on(async {
+        match deadline {
+            Some(d) => tokio::time::timeout_at(d.into(), work).await.ok(),
+            None => Some(work.await),
+        }
+    })
 }
 
 /// The process-wide async runtime that runs fetches (2 worker threads: the work is I/O).

@@ -8,17 +8,35 @@ use std::path::Path;
 /// Header cards as (KEYWORD, raw value) pairs, in file order, quotes stripped from strings.
 pub type Cards = Vec<(String, String)>;
 
-/// Reads the cards of a header file, whatever its form.
+/// The most bytes of a header file that are read: a text or JSON header must fit, and of a FITS
+/// file only its primary header (which is far smaller) is needed.
+pub const HEADER_MAX_BYTES: u64 = 4 << 20;
+
+/// Reads the cards of a header file, whatever its form. Only regular files are read, and at
+/// most [`HEADER_MAX_BYTES`] of them: enough for a FITS image's header, and a text header
+/// larger than that is refused.
 pub fn read_header_file(path: &Path) -> Result<Cards> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let (bytes, whole) = crate::files::read_regular_file_head(path, HEADER_MAX_BYTES)
+        .map_err(|e| Error::io(path, e))?;
+    if !whole && !is_fits(&bytes) {
+        return Err(Error::InvalidWcs(format!(
+            "{} is larger than the {HEADER_MAX_BYTES} bytes a text header may have",
+            path.display()
+        )));
+    }
     parse_header_bytes(&bytes)
+}
+
+/// Whether bytes are a FITS file: 80-byte cards from SIMPLE on, without line breaks (FITS
+/// headers are printable ASCII only; a text header has one card a line).
+fn is_fits(bytes: &[u8]) -> bool {
+    let first_block = &bytes[..bytes.len().min(2880)];
+    bytes.starts_with(b"SIMPLE  =") && !first_block.contains(&b'\n')
 }
 
 /// Parses header bytes in any of the three forms.
 pub fn parse_header_bytes(bytes: &[u8]) -> Result<Cards> {
-    // A FITS file is 80-byte cards without line breaks; a text header has one card a line.
-    let first_card = &bytes[..bytes.len().min(80)];
-    if bytes.starts_with(b"SIMPLE  =") && !first_card.contains(&b'\n') {
+    if is_fits(bytes) {
         return Ok(header_cards(bytes)
             .map_err(|e| Error::InvalidWcs(e.to_string()))?
             .0);

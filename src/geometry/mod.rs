@@ -97,6 +97,54 @@ fn check_projection(code: &str) -> Result<()> {
     }
 }
 
+/// Checks the projection parameters (PV2_m) a projection asserts on, with wcslib's ranges, so
+/// that a header is refused with a message instead of reaching mapproj's assertions.
+fn check_projection_parameters(code: &str, cards: &Cards) -> Result<()> {
+    let pv = |m: u8, default: f64| {
+        find_card(cards, &format!("PV2_{m}"))
+            .and_then(parse_fits_number)
+            .unwrap_or(default)
+    };
+    let refuse = |why: String| Err(Error::InvalidWcs(format!("{code}: {why}")));
+    match code {
+        "AZP" => {
+            let (mu, gamma) = (pv(1, 0.0), pv(2, 0.0));
+            if mu == -1.0 {
+                return refuse("PV2_1 (mu) = -1 is a degenerate projection".into());
+            }
+            if gamma.abs() >= 90.0 {
+                return refuse(format!("PV2_2 (gamma) = {gamma}° must lie within ±90°"));
+            }
+        }
+        "SZP" => {
+            let (mu, theta_c) = (pv(1, 0.0), pv(3, 90.0));
+            if theta_c.abs() > 90.0 {
+                return refuse(format!("PV2_3 (theta_c) = {theta_c}° must lie within ±90°"));
+            }
+            if mu * theta_c.to_radians().sin() + 1.0 == 0.0 {
+                return refuse("PV2_1 and PV2_3 make a degenerate projection".into());
+            }
+        }
+        "CYP" => {
+            let (mu, lambda) = (pv(1, 1.0), pv(2, 1.0));
+            if lambda == 0.0 || mu == 0.0 || mu + lambda == 0.0 {
+                return refuse(format!(
+                    "PV2_1 (mu) = {mu} and PV2_2 (lambda) = {lambda} make a degenerate \
+                     projection (neither may be 0, nor may they cancel)"
+                ));
+            }
+        }
+        "CEA" => {
+            let lambda = pv(1, 1.0);
+            if !(lambda > 0.0 && lambda <= 1.0) {
+                return refuse(format!("PV2_1 (lambda) = {lambda} must be in (0, 1]"));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// Splits `RA---TAN` / `GLAT-AIT-SIP` into (axis prefix, projection code, has SIP).
 fn split_ctype(ctype: &str) -> Result<(&str, &str, bool)> {
     let bad = || Error::InvalidWcs(format!("CTYPE `{ctype}` is not of the form `RA---TAN`"));
@@ -177,17 +225,29 @@ impl OutputGeometry {
         Self::from_cards(view.width, view.height, cards)
     }
 
-    /// The geometry described by a header's cards (NAXIS1/NAXIS2 give the size).
-    pub fn from_header(header: &Cards) -> Result<Self> {
-        let axis = |k: &str| -> Result<usize> {
-            let v =
-                find_card(header, k).ok_or_else(|| Error::InvalidWcs(format!("{k} is missing")))?;
+    /// The geometry described by a header's cards. The size is `width`/`height` when given,
+    /// else the header's NAXIS1/NAXIS2 (astropy's `WCS.to_header()` writes none).
+    pub fn from_header(
+        header: &Cards,
+        width: Option<usize>,
+        height: Option<usize>,
+    ) -> Result<Self> {
+        let axis = |k: &str, given: Option<usize>, flag: &str| -> Result<usize> {
+            if let Some(n) = given {
+                return Ok(n);
+            }
+            let v = find_card(header, k).ok_or_else(|| {
+                Error::InvalidWcs(format!("{k} is missing: give the size with {flag}"))
+            })?;
             parse_fits_number(v)
-                .filter(|n| n.fract() == 0.0 && *n >= 0.0)
+                .filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= MAX_SIDE as f64)
                 .map(|n| n as usize)
                 .ok_or_else(|| Error::InvalidWcs(format!("{k} = `{v}` is not a pixel count")))
         };
-        let (w, h) = (axis("NAXIS1")?, axis("NAXIS2")?);
+        let (w, h) = (
+            axis("NAXIS1", width, "--width")?,
+            axis("NAXIS2", height, "--height")?,
+        );
         let cards = header
             .iter()
             .filter(|(k, _)| is_wcs_card(k))
@@ -226,6 +286,7 @@ impl OutputGeometry {
                 "FK4 (B1950) frames are not supported".into(),
             ));
         }
+        check_projection_parameters(code1, &cards)?;
         // The projection runs in the output frame's own coordinates; frame changes are ours.
         let mut json = serde_json::Map::new();
         json.insert("NAXIS".into(), 2.into());
@@ -258,12 +319,89 @@ impl OutputGeometry {
             cards,
             wcs,
         };
-        if geometry.pixel_scale_deg().is_none() {
-            return Err(Error::InvalidWcs(
-                "no pixel near the image centre or CRPIX maps to the sky".into(),
-            ));
-        }
+        geometry.check_not_degenerate()?;
         Ok(geometry)
+    }
+
+    /// Refuses a WCS whose pixel grid does not span the sky: a singular or nearly singular
+    /// matrix (zero CDELT, zero or rank-one CD), or pixels wider than the sphere. The two
+    /// pixel steps at the reference point must map to sky steps that are neither zero nor
+    /// nearly parallel.
+    fn check_not_degenerate(&self) -> Result<()> {
+        let bad = |why: &str| Err(Error::InvalidWcs(why.to_string()));
+        let Some((c, r)) = self.reference_pixel() else {
+            return bad("no pixel near the image centre or CRPIX maps to the sky");
+        };
+        let (Some(p), Some(px), Some(py)) = (
+            self.pixel_to_sky(c, r),
+            self.pixel_to_sky(c + 1.0, r),
+            self.pixel_to_sky(c, r + 1.0),
+        ) else {
+            return bad("the pixels next to the reference pixel do not map to the sky");
+        };
+        let sub = |a: [f64; 3], b: [f64; 3]| [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+        let (u, v) = (sub(px, p), sub(py, p));
+        let norm = |a: [f64; 3]| (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt();
+        let cross = [
+            u[1] * v[2] - u[2] * v[1],
+            u[2] * v[0] - u[0] * v[2],
+            u[0] * v[1] - u[1] * v[0],
+        ];
+        let (lu, lv) = (norm(u), norm(v));
+        // 1e-12 rad is 2e-7 arcsec: no survey has pixels that small.
+        if !(lu > 1e-12 && lv > 1e-12) {
+            return bad("the pixel scale is zero (CDELT or the CD matrix is zero)");
+        }
+        if norm(cross) < 1e-6 * lu * lv {
+            return bad("the pixel axes are parallel (the CD or PC matrix is singular)");
+        }
+        if lu.max(lv) > 1.0 {
+            return bad("a pixel spans more than a radian of sky");
+        }
+        Ok(())
+    }
+
+    /// The image centre, or CRPIX when the centre is off the projection: the first of them
+    /// whose pixel maps to the sky.
+    fn reference_pixel(&self) -> Option<(f64, f64)> {
+        let centre = (
+            (self.width as f64 - 1.0) / 2.0,
+            (self.height as f64 - 1.0) / 2.0,
+        );
+        let crpix = self.card_number("CRPIX1").zip(self.card_number("CRPIX2"));
+        let crpix = crpix.map(|(x, y)| (x - 1.0, self.height as f64 - y));
+        std::iter::once(centre)
+            .chain(crpix)
+            .find(|&(c, r)| self.pixel_to_sky(c, r).is_some())
+    }
+
+    /// A short description of the field, for messages: centre, size, projection, frame.
+    pub fn describe(&self) -> String {
+        let code = find_card(&self.cards, "CTYPE1")
+            .and_then(|c| c.get(5..8))
+            .unwrap_or("?");
+        let centre = self
+            .reference_pixel()
+            .and_then(|(c, r)| self.pixel_to_sky(c, r))
+            .map(|v| {
+                let (lon, lat) = xyz_to_lonlat(v);
+                format!(
+                    "centred on ({:.4}°, {:.4}°)",
+                    lon.to_degrees(),
+                    lat.to_degrees()
+                )
+            })
+            .unwrap_or_else(|| "with no centre on the sky".into());
+        let across = self
+            .pixel_scale_deg()
+            .map(|s| format!("{:.4}° across", s * self.width.max(self.height) as f64))
+            .unwrap_or_default();
+        format!(
+            "{centre} {}, {across}, {code}, {}×{} px",
+            self.frame.name(),
+            self.width,
+            self.height
+        )
     }
 
     /// The sky direction (unit vector in `self.frame`) of the centre of pixel (`col`, `row`),
@@ -397,6 +535,6 @@ mod tests {
             ("CTYPE1".into(), "RA".into()),
             ("CTYPE2".into(), "DEC".into()),
         ];
-        assert!(OutputGeometry::from_header(&cards).is_err());
+        assert!(OutputGeometry::from_header(&cards, None, None).is_err());
     }
 }

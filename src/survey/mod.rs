@@ -9,9 +9,13 @@ pub use properties::{Properties, RawProperties};
 pub use source::{DirSource, EmbeddedSource, TileSource, DEFAULT_EMBEDDED};
 
 use crate::error::{Error, Result};
-use crate::fetch::{runtime, Backend, FetchOptions, HttpBackend, Origin, Outcome};
+use crate::fetch::{
+    block_on_until, rank_by_speed, Backend, FetchOptions, HttpBackend, Origin, Outcome,
+    HIPSLIST_MAX_BYTES, PROPERTIES_MAX_BYTES,
+};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// How surveys are opened and fetched.
 #[derive(Debug, Clone, Default)]
@@ -19,6 +23,8 @@ pub struct OpenOptions {
     pub fetch: FetchOptions,
     /// A HiPS list (file or URL) to resolve survey IDs with, instead of the built-in one.
     pub hipslist: Option<String>,
+    /// Give up opening at this instant (the render's deadline).
+    pub deadline: Option<Instant>,
 }
 
 /// An opened survey: where it is, what it is, and how to fetch its files.
@@ -67,7 +73,8 @@ impl Survey {
     }
 
     fn from_backend(location: String, backend: Backend, opts: &OpenOptions) -> Result<Survey> {
-        let bytes = properties_from(backend.get_blocking("properties"), &location)?.0;
+        let outcome = backend.get_blocking("properties", PROPERTIES_MAX_BYTES, opts.deadline);
+        let bytes = properties_from(outcome, &location, backend.hosts())?.0;
         Ok(Survey {
             location,
             properties: Properties::parse(&String::from_utf8_lossy(&bytes))?,
@@ -122,10 +129,24 @@ impl Survey {
 
 /// The `properties` bytes of a fetch, with where they came from; an absent or unreachable one
 /// makes the survey unusable.
-fn properties_from(outcome: Outcome, location: &str) -> Result<(Vec<u8>, Origin)> {
+fn properties_from(
+    outcome: Option<Outcome>,
+    location: &str,
+    hosts: Vec<String>,
+) -> Result<(Vec<u8>, Origin)> {
     let unreachable = |reason: String| Error::SurveyUnreachable {
         location: location.to_string(),
         reason,
+    };
+    let Some(outcome) = outcome else {
+        return Err(Error::Deadline {
+            awaited: 1,
+            hosts: if hosts.is_empty() {
+                location.to_string()
+            } else {
+                hosts.join(", ")
+            },
+        });
     };
     match outcome {
         Outcome::Found(bytes, origin) => Ok((bytes, origin)),
@@ -141,10 +162,14 @@ fn open_http(label: String, urls: Vec<String>, opts: &OpenOptions) -> Result<Sur
     let normalise = |u: &str| u.trim().trim_end_matches('/').to_string();
     let mut candidates: Vec<String> = urls.iter().map(|u| normalise(u)).collect();
     candidates.dedup();
-    let mut http = HttpBackend::new(&candidates[0], &opts.fetch)?;
+    let first = candidates.first().cloned().unwrap_or_default();
+    let mut http = HttpBackend::new(&first, &opts.fetch)?;
     http.set_bases(candidates.clone());
-    let (bytes, origin) =
-        properties_from(runtime().block_on(http.get("properties", false)), &label)?;
+    let got = block_on_until(
+        opts.deadline,
+        http.get("properties", PROPERTIES_MAX_BYTES, false),
+    );
+    let (bytes, origin) = properties_from(got, &label, http.hosts())?;
     let properties = Properties::parse(&String::from_utf8_lossy(&bytes))?;
     if origin == Origin::Network {
         http.remember("properties", &bytes);
@@ -156,13 +181,15 @@ fn open_http(label: String, urls: Vec<String>, opts: &OpenOptions) -> Result<Sur
         }
     }
     if candidates.len() > 1 {
-        let ranked = runtime().block_on(crate::fetch::rank_by_speed(http.client(), candidates));
-        http.set_bases(ranked);
+        let ranked = block_on_until(opts.deadline, rank_by_speed(http.client(), candidates));
+        if let Some(ranked) = ranked {
+            http.set_bases(ranked);
+        }
     }
     Ok(Survey {
         location: label,
         properties,
-        source: Arc::new(Backend::Http(http)),
+        source: Arc::new(Backend::Http(Box::new(http))),
         fetch: opts.fetch.clone(),
     })
 }
@@ -183,7 +210,8 @@ fn load_hipslist(opts: &OpenOptions) -> Result<Vec<HipsRecord>> {
             .filter(|(_, name)| !name.is_empty())
             .ok_or_else(|| fail("the URL names no file".into()))?;
         let http = HttpBackend::new(dir, &opts.fetch)?;
-        match runtime().block_on(http.get(name, false)) {
+        let got = block_on_until(opts.deadline, http.get(name, HIPSLIST_MAX_BYTES, false));
+        match got.ok_or_else(|| fail("the deadline passed".into()))? {
             Outcome::Found(bytes, origin) => {
                 if origin == Origin::Network {
                     http.remember(name, &bytes);
@@ -195,7 +223,9 @@ fn load_hipslist(opts: &OpenOptions) -> Result<Vec<HipsRecord>> {
         }
     } else {
         let path = location.strip_prefix("file://").unwrap_or(location);
-        std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?
+        let bytes = crate::files::read_regular_file(std::path::Path::new(path), HIPSLIST_MAX_BYTES)
+            .map_err(|e| fail(e.to_string()))?;
+        String::from_utf8_lossy(&bytes).into_owned()
     };
     let records = parse_list(&text);
     if records.is_empty() {

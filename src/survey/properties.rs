@@ -128,6 +128,14 @@ impl Properties {
                 "`hips_tile_width` = {tile_width} is not a power of two between 8 and 4096"
             )));
         }
+        // Tile pixels lie at HEALPix depth order + log2(width), which stops at 29.
+        let depth_max = 29 - tile_width.trailing_zeros() as u8;
+        if order_max > depth_max {
+            return Err(Error::Properties(format!(
+                "`hips_order` = {order_max} with {tile_width}-px tiles puts tile pixels below \
+                 HEALPix's deepest level (29): the order may be at most {depth_max}"
+            )));
+        }
         let format_list = raw.get("hips_tile_format").unwrap_or("jpeg");
         let mut formats = Vec::new();
         for name in format_list.split([' ', ',']).filter(|s| !s.is_empty()) {
@@ -172,9 +180,9 @@ impl Properties {
             formats,
             frame,
             colour,
-            initial_ra: raw.parse_num("hips_initial_ra")?,
-            initial_dec: raw.parse_num("hips_initial_dec")?,
-            initial_fov: raw.parse_num("hips_initial_fov")?,
+            initial_ra: finite(raw.parse_num("hips_initial_ra")?),
+            initial_dec: finite(raw.parse_num("hips_initial_dec")?),
+            initial_fov: finite(raw.parse_num("hips_initial_fov")?),
             mirrors: raw.service_urls(),
             copyright,
             pixel_cut,
@@ -186,6 +194,11 @@ impl Properties {
     pub fn tile_depth(&self) -> u8 {
         self.tile_width.trailing_zeros() as u8
     }
+}
+
+/// A number that is finite (`NaN` and `inf` parse as numbers, but no view is made of them).
+fn finite(v: Option<f64>) -> Option<f64> {
+    v.filter(|v| v.is_finite())
 }
 
 #[cfg(test)]
@@ -225,5 +238,9 @@ mod tests {
         assert!(Properties::parse("hips_tile_format=jpeg").is_err());
         assert!(Properties::parse("hips_order=3\nhips_tile_width=500").is_err());
         assert!(Properties::parse("hips_order=3\nhips_frame=mars").is_err());
+        let deep = Properties::parse("hips_order=25\nhips_tile_width=512").unwrap_err();
+        assert!(deep.to_string().contains("at most 20"), "{deep}");
+        let p = Properties::parse("hips_order=3\nhips_initial_fov=NaN").unwrap();
+        assert_eq!(p.initial_fov, None);
     }
 }

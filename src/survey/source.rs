@@ -1,14 +1,16 @@
-//! Where a survey's files come from: a directory, the embedded assets, and (later) HTTP.
+//! Where a local survey's files come from: a directory or the embedded assets.
 
 use crate::error::{Error, Result};
+use crate::files::read_regular_file;
 use std::path::PathBuf;
 
 /// Reads a survey's files by their path relative to the survey root (`properties`,
 /// `Norder3/Dir0/Npix304.jpg`, …). Implementations must be shareable across painter threads.
 pub trait TileSource: Send + Sync {
     /// The file's bytes, or `Ok(None)` when the survey does not have it (HiPS is progressive:
-    /// a missing tile is not an error).
-    fn read(&self, rel_path: &str) -> Result<Option<Vec<u8>>>;
+    /// a missing tile is not an error). A file that is not a regular file or holds more than
+    /// `max_bytes` is an error.
+    fn read(&self, rel_path: &str, max_bytes: u64) -> Result<Option<Vec<u8>>>;
 }
 
 /// A survey laid out in a local directory.
@@ -17,9 +19,9 @@ pub struct DirSource {
 }
 
 impl TileSource for DirSource {
-    fn read(&self, rel_path: &str) -> Result<Option<Vec<u8>>> {
+    fn read(&self, rel_path: &str, max_bytes: u64) -> Result<Option<Vec<u8>>> {
         let path = self.root.join(rel_path);
-        match std::fs::read(&path) {
+        match read_regular_file(&path, max_bytes) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(path, e)),
@@ -61,11 +63,12 @@ impl EmbeddedSource {
 }
 
 impl TileSource for EmbeddedSource {
-    fn read(&self, rel_path: &str) -> Result<Option<Vec<u8>>> {
+    fn read(&self, rel_path: &str, max_bytes: u64) -> Result<Option<Vec<u8>>> {
         let wanted = format!("{}{rel_path}", self.prefix);
         Ok(embedded::FILES
             .iter()
             .find(|(p, _)| *p == wanted)
-            .map(|(_, bytes)| bytes.to_vec()))
+            .map(|(_, bytes)| bytes.to_vec())
+            .filter(|bytes| bytes.len() as u64 <= max_bytes))
     }
 }

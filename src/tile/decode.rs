@@ -1,39 +1,99 @@
-//! Decoding of tile bytes (JPEG, PNG, FITS, gzipped FITS) into display-oriented rasters.
+//! Decoding of tile bytes (JPEG, PNG, FITS, gzipped FITS) into display-oriented rasters, with
+//! every size checked before any pixel is decoded.
+//!
+//! A tile comes from a server or a disk we do not control, so nothing in it is trusted: its
+//! dimensions are read from its header and compared with the survey's tile width (or the
+//! Allsky's expected grid) first, gzip is inflated only up to what such an image can need, and
+//! a body cut short (a JPEG without its end marker, a PNG without IEND, a FITS without its full
+//! data) is an error rather than a half-grey tile.
 
-use super::{read_fits_image, TileFormat};
+use super::{allsky_grid_columns, read_fits_image, TileFormat};
 use crate::error::{Error, Result};
 use crate::raster::Raster;
-use std::io::Read;
+use std::io::{Cursor, Read};
 
-/// The most a gzip-compressed tile may inflate to (a 4096² float64 tile is 128 MiB).
-const MAX_INFLATED: u64 = 256 << 20;
+/// The most pixels an Allsky may hold: an order-3 Allsky of 64-px cells (27×29 cells) is 3.2 Mpx.
+pub const ALLSKY_MAX_PIXELS: u64 = 4 << 20;
+/// Room for a FITS header (100 blocks of 2880 bytes) on top of the data.
+const FITS_HEADER_ROOM: u64 = 100 * 2880;
+
+/// The size a file must have, checked from its header before any pixel is decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A tile of `width`×`width` px.
+    Tile(usize),
+    /// The Allsky of `order` of a survey whose tiles are `tile_width` px wide: a grid of
+    /// `⌊√(12·4^order)⌋` columns of square cells, at most `tile_width` px each.
+    Allsky { order: u8, tile_width: usize },
+}
+
+impl Shape {
+    /// Checks an image's dimensions against the shape.
+    pub fn check(self, width: u64, height: u64) -> std::result::Result<(), String> {
+        match self {
+            Shape::Tile(n) if width == n as u64 && height == n as u64 => Ok(()),
+            Shape::Tile(n) => Err(format!("{width}×{height} px, expected {n}×{n}")),
+            Shape::Allsky { order, tile_width } => {
+                let cols = allsky_grid_columns(order) as u64;
+                let rows = (12u64 << (2 * order)).div_ceil(cols);
+                let cell = width / cols.max(1);
+                let fits = cell >= 1
+                    && width.is_multiple_of(cols)
+                    && cell.is_power_of_two()
+                    && cell <= tile_width as u64
+                    && (rows * cell..(rows + 1) * cell).contains(&height)
+                    && width * height <= ALLSKY_MAX_PIXELS;
+                if fits {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{width}×{height} px is not an Allsky of order {order}: {cols} columns by \
+                         {rows} rows of square cells, a power of two up to {tile_width} px wide, \
+                         {} Mpx at most",
+                        ALLSKY_MAX_PIXELS >> 20
+                    ))
+                }
+            }
+        }
+    }
+
+    /// The most pixels an image of this shape holds.
+    pub fn max_pixels(self) -> u64 {
+        match self {
+            Shape::Tile(n) => (n as u64) * (n as u64),
+            Shape::Allsky { .. } => ALLSKY_MAX_PIXELS,
+        }
+    }
+
+    /// The most bytes an uncompressed FITS file of this shape needs (64-bit pixels).
+    pub fn max_fits_bytes(self) -> u64 {
+        FITS_HEADER_ROOM + self.max_pixels() * 8 + 2880
+    }
+}
 
 /// Decodes a tile or Allsky file into a raster with `channels` (1 = grey, 3 = RGB) per pixel.
 ///
 /// JPEG/PNG rows are stored top-down and come out as they are; FITS is flipped (see
-/// `read_fits_image`). PNG alpha 0 and FITS BLANK/NaN become NaN ("no data"). `what` names the
-/// file in errors.
+/// `read_fits_image`). PNG alpha 0 and FITS BLANK/NaN become NaN ("no data"). The image must
+/// have `shape`, which is checked before its pixels are decoded. `what` names the file in
+/// errors.
 pub fn decode_raster(
     bytes: &[u8],
     format: TileFormat,
     channels: usize,
+    shape: Shape,
     what: &str,
 ) -> Result<Raster> {
     let inflated;
     let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(bytes)
-            .take(MAX_INFLATED)
-            .read_to_end(&mut out)
-            .map_err(|e| Error::decode(what, format!("gzip: {e}")))?;
-        inflated = out;
+        inflated = gunzip(bytes, shape.max_fits_bytes()).map_err(|e| Error::decode(what, e))?;
         &inflated[..]
     } else {
         bytes
     };
     match format {
         TileFormat::Fits => {
-            let grey = read_fits_image(bytes).map_err(|e| Error::decode(what, e))?;
+            let grey = read_fits_image(bytes, shape).map_err(|e| Error::decode(what, e))?;
             Ok(if channels == 1 {
                 grey
             } else {
@@ -41,35 +101,96 @@ pub fn decode_raster(
             })
         }
         TileFormat::Jpeg | TileFormat::Png => {
-            let fmt = if format == TileFormat::Jpeg {
-                image::ImageFormat::Jpeg
-            } else {
-                image::ImageFormat::Png
-            };
-            let img = image::load_from_memory_with_format(bytes, fmt)
-                .map_err(|e| Error::decode(what, e))?;
-            let (width, height) = (img.width() as usize, img.height() as usize);
-            let mut data = Vec::with_capacity(width * height * channels);
-            if channels == 1 {
-                for p in img.to_luma_alpha8().pixels() {
-                    data.push(if p[1] == 0 { f32::NAN } else { p[0] as f32 });
-                }
-            } else {
-                for p in img.to_rgba8().pixels() {
-                    let nodata = p[3] == 0;
-                    for c in 0..3 {
-                        data.push(if nodata { f32::NAN } else { p[c] as f32 });
-                    }
-                }
-            }
-            Ok(Raster {
-                width,
-                height,
-                channels,
-                data,
-            })
+            decode_picture(bytes, format, channels, shape).map_err(|e| Error::decode(what, e))
         }
     }
+}
+
+/// Inflates a gzip stream, refusing one that grows beyond `limit` bytes or stops early.
+fn gunzip(bytes: &[u8], limit: u64) -> std::result::Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("gzip: {e}"))?;
+    if out.len() as u64 > limit {
+        return Err(format!(
+            "gzip inflates beyond the {limit} bytes such a tile can hold"
+        ));
+    }
+    Ok(out)
+}
+
+/// Whether a body is whole: a JPEG ends with its EOI marker, a PNG with its IEND chunk, a
+/// FITS file holds its full data. Trailing NUL or white-space padding is allowed. Gzip streams
+/// are checked when they are inflated.
+pub fn check_complete(bytes: &[u8], format: TileFormat) -> std::result::Result<(), String> {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(());
+    }
+    let end = bytes
+        .iter()
+        .rposition(|b| !matches!(b, 0 | b' ' | b'\n' | b'\r'))
+        .map_or(0, |k| k + 1);
+    let body = &bytes[..end];
+    match format {
+        TileFormat::Jpeg if !body.ends_with(&[0xff, 0xd9]) => Err(format!(
+            "the JPEG ends without its end marker after {} bytes",
+            bytes.len()
+        )),
+        TileFormat::Png if !body.ends_with(b"IEND\xaeB`\x82") => Err(format!(
+            "the PNG ends without its IEND chunk after {} bytes",
+            bytes.len()
+        )),
+        TileFormat::Fits => super::fits::check_fits_complete(bytes),
+        _ => Ok(()),
+    }
+}
+
+/// Decodes a JPEG or PNG after checking its dimensions and that it is whole.
+fn decode_picture(
+    bytes: &[u8],
+    format: TileFormat,
+    channels: usize,
+    shape: Shape,
+) -> std::result::Result<Raster, String> {
+    let fmt = if format == TileFormat::Jpeg {
+        image::ImageFormat::Jpeg
+    } else {
+        image::ImageFormat::Png
+    };
+    let reader = || image::ImageReader::with_format(Cursor::new(bytes), fmt);
+    check_complete(bytes, format)?;
+    let (w, h) = reader().into_dimensions().map_err(|e| e.to_string())?;
+    shape.check(w as u64, h as u64)?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(w);
+    limits.max_image_height = Some(h);
+    // Room for a 16-bit RGBA decode and its conversion, and no more.
+    limits.max_alloc = Some(16 * shape.max_pixels() + (1 << 20));
+    let mut decoder = reader();
+    decoder.limits(limits);
+    let img = decoder.decode().map_err(|e| e.to_string())?;
+    let (width, height) = (img.width() as usize, img.height() as usize);
+    let mut data = Vec::with_capacity(width * height * channels);
+    if channels == 1 {
+        for p in img.to_luma_alpha8().pixels() {
+            data.push(if p[1] == 0 { f32::NAN } else { p[0] as f32 });
+        }
+    } else {
+        for p in img.to_rgba8().pixels() {
+            let nodata = p[3] == 0;
+            for &v in &p.0[..3] {
+                data.push(if nodata { f32::NAN } else { v as f32 });
+            }
+        }
+    }
+    Ok(Raster {
+        width,
+        height,
+        channels,
+        data,
+    })
 }
 
 fn expand_grey(grey: Raster, channels: usize) -> Raster {
@@ -97,19 +218,19 @@ mod tests {
 
     #[test]
     fn png_alpha_zero_is_no_data_and_grey_expands_to_rgb() {
-        let mut rgba = image::RgbaImage::new(2, 1);
+        let mut rgba = image::RgbaImage::new(2, 2);
         rgba.put_pixel(0, 0, image::Rgba([10, 20, 30, 255]));
         rgba.put_pixel(1, 0, image::Rgba([40, 50, 60, 0]));
-        let r = decode_raster(&png(rgba.into()), TileFormat::Png, 3, "t").unwrap();
+        let r = decode_raster(&png(rgba.into()), TileFormat::Png, 3, Shape::Tile(2), "t").unwrap();
         assert_eq!(&r.data[..3], &[10.0, 20.0, 30.0]);
-        assert!(r.data[3..].iter().all(|v| v.is_nan()));
+        assert!(r.data[3..6].iter().all(|v| v.is_nan()));
 
-        let grey = image::GrayImage::from_raw(2, 1, vec![7, 9]).unwrap();
+        let grey = image::GrayImage::from_raw(2, 2, vec![7, 9, 1, 2]).unwrap();
         let bytes = png(grey.into());
-        let r = decode_raster(&bytes, TileFormat::Png, 3, "t").unwrap();
-        assert_eq!(r.data, vec![7.0, 7.0, 7.0, 9.0, 9.0, 9.0]);
-        let r = decode_raster(&bytes, TileFormat::Png, 1, "t").unwrap();
-        assert_eq!(r.data, vec![7.0, 9.0]);
+        let r = decode_raster(&bytes, TileFormat::Png, 3, Shape::Tile(2), "t").unwrap();
+        assert_eq!(&r.data[..6], &[7.0, 7.0, 7.0, 9.0, 9.0, 9.0]);
+        let r = decode_raster(&bytes, TileFormat::Png, 1, Shape::Tile(2), "t").unwrap();
+        assert_eq!(r.data, vec![7.0, 9.0, 1.0, 2.0]);
     }
 
     #[test]
@@ -118,11 +239,73 @@ mod tests {
             b"\xff\xd8 not really",
             TileFormat::Jpeg,
             3,
+            Shape::Tile(512),
             "Norder3/Dir0/Npix1.jpg",
         );
         assert!(err.unwrap_err().to_string().contains("Npix1.jpg"));
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut gz, b"not fits").unwrap();
-        assert!(decode_raster(&gz.finish().unwrap(), TileFormat::Fits, 1, "t").is_err());
+        let gz = gz.finish().unwrap();
+        assert!(decode_raster(&gz, TileFormat::Fits, 1, Shape::Tile(8), "t").is_err());
+    }
+
+    #[test]
+    fn a_picture_of_the_wrong_size_is_refused_before_decoding() {
+        let big = png(image::GrayImage::new(1000, 1000).into());
+        let err = decode_raster(&big, TileFormat::Png, 1, Shape::Tile(512), "t").unwrap_err();
+        assert!(
+            err.to_string().contains("1000×1000 px, expected 512×512"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn gzip_bombs_and_cut_gzip_are_refused() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut gz, &vec![b' '; 10 << 20]).unwrap();
+        let bomb = gz.finish().unwrap();
+        let err = decode_raster(&bomb, TileFormat::Fits, 1, Shape::Tile(64), "t").unwrap_err();
+        assert!(err.to_string().contains("inflates beyond"), "{err}");
+        let cut = &bomb[..bomb.len() / 2];
+        assert!(decode_raster(cut, TileFormat::Fits, 1, Shape::Tile(64), "t").is_err());
+    }
+
+    #[test]
+    fn cut_pictures_are_incomplete() {
+        let whole = png(image::GrayImage::new(4, 4).into());
+        assert!(check_complete(&whole, TileFormat::Png).is_ok());
+        assert!(check_complete(&whole[..whole.len() - 3], TileFormat::Png).is_err());
+        let mut jpeg = std::io::Cursor::new(Vec::new());
+        let noise =
+            image::GrayImage::from_fn(64, 64, |x, y| image::Luma([((x * 37) ^ (y * 91)) as u8]));
+        image::DynamicImage::from(noise)
+            .write_to(&mut jpeg, image::ImageFormat::Jpeg)
+            .unwrap();
+        let jpeg = jpeg.into_inner();
+        assert!(decode_raster(&jpeg, TileFormat::Jpeg, 1, Shape::Tile(64), "t").is_ok());
+        let cut = &jpeg[..jpeg.len() * 2 / 3];
+        let err = decode_raster(cut, TileFormat::Jpeg, 1, Shape::Tile(64), "t").unwrap_err();
+        assert!(err.to_string().contains("end marker"), "{err}");
+    }
+
+    #[test]
+    fn allsky_shapes() {
+        let s = Shape::Allsky {
+            order: 3,
+            tile_width: 512,
+        };
+        assert!(s.check(1728, 1856).is_ok());
+        assert!(s.check(1728, 1855).is_err());
+        assert!(s.check(27 * 128, 29 * 128).is_err(), "too many pixels");
+        assert!(s.check(27 * 48, 29 * 48).is_err(), "not a power of two");
+        let small = Shape::Allsky {
+            order: 0,
+            tile_width: 64,
+        };
+        assert!(small.check(3 * 64, 4 * 64).is_ok());
+        assert!(
+            small.check(3 * 128, 4 * 128).is_err(),
+            "cells wider than tiles"
+        );
     }
 }

@@ -5,6 +5,7 @@
 //! both, applies BSCALE/BZERO, maps BLANK and NaN to "no data", and returns the image in display
 //! orientation (FITS stores the bottom row first).
 
+use super::decode::Shape;
 use crate::error::{Error, Result};
 use crate::raster::Raster;
 
@@ -60,7 +61,8 @@ pub(crate) fn parse_fits_number(v: &str) -> Option<f64> {
 }
 
 /// Splits a FITS header into (keyword, raw value) pairs up to END; returns them and the header
-/// length rounded up to whole blocks.
+/// length rounded up to whole blocks. Cards are checked to be printable ASCII before they are
+/// read as text, as the standard requires, so no byte can split a character.
 pub(crate) fn header_cards(bytes: &[u8]) -> Result<(Vec<(String, String)>, usize)> {
     let mut cards = Vec::new();
     let mut at = 0;
@@ -72,8 +74,18 @@ pub(crate) fn header_cards(bytes: &[u8]) -> Result<(Vec<(String, String)>, usize
             ));
         };
         at += CARD;
-        let card = std::str::from_utf8(card)
-            .map_err(|_| Error::decode("FITS header", "a header card is not ASCII"))?;
+        if let Some(bad) = card.iter().position(|b| !(0x20..=0x7e).contains(b)) {
+            return Err(Error::decode(
+                "FITS header",
+                format!(
+                    "card {} holds byte 0x{:02x}, which is not printable ASCII",
+                    at / CARD,
+                    card[bad]
+                ),
+            ));
+        }
+        // Printable ASCII is valid UTF-8, one byte a character.
+        let card = String::from_utf8_lossy(card);
         let key = card[..8].trim_end().to_string();
         if key == "END" {
             break;
@@ -143,24 +155,39 @@ fn parse_header(bytes: &[u8]) -> Result<ImageHeader> {
     })
 }
 
-/// Decodes the first plane of the primary image of an (uncompressed) FITS file.
-pub fn read_fits_image(bytes: &[u8]) -> Result<Raster> {
+/// The bytes of the first plane of the image, or an error saying how much is missing.
+fn first_plane<'b>(bytes: &'b [u8], h: &ImageHeader) -> Result<&'b [u8]> {
+    let size = (h.bitpix.unsigned_abs() / 8) as usize;
+    let want = h.naxis[0] * h.naxis[1] * size;
+    bytes.get(h.data_start..h.data_start + want).ok_or_else(|| {
+        Error::decode(
+            "FITS tile",
+            format!(
+                "the data is truncated ({} of {want} bytes)",
+                bytes.len().saturating_sub(h.data_start),
+            ),
+        )
+    })
+}
+
+/// Whether a FITS body holds its header and the full first plane of its data.
+pub(crate) fn check_fits_complete(bytes: &[u8]) -> std::result::Result<(), String> {
+    let h = parse_header(bytes).map_err(|e| e.to_string())?;
+    first_plane(bytes, &h)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Decodes the first plane of the primary image of an (uncompressed) FITS file, after checking
+/// that its dimensions are `shape`'s.
+pub fn read_fits_image(bytes: &[u8], shape: Shape) -> Result<Raster> {
     let h = parse_header(bytes)?;
     let (width, height) = (h.naxis[0], h.naxis[1]);
+    shape
+        .check(width as u64, height as u64)
+        .map_err(|e| Error::decode("FITS tile", e))?;
     let size = (h.bitpix.unsigned_abs() / 8) as usize;
-    let count = width * height;
-    let data = bytes
-        .get(h.data_start..h.data_start + count * size)
-        .ok_or_else(|| {
-            Error::decode(
-                "FITS tile",
-                format!(
-                    "the data is truncated ({} of {} bytes)",
-                    bytes.len().saturating_sub(h.data_start),
-                    count * size
-                ),
-            )
-        })?;
+    let data = first_plane(bytes, &h)?;
     let scale = |raw: f64| -> f32 {
         if h.blank == Some(raw) {
             f32::NAN
@@ -175,16 +202,16 @@ pub fn read_fits_image(bytes: &[u8]) -> Result<Raster> {
             .map(|c| scale(i16::from_be_bytes([c[0], c[1]]) as f64))
             .collect(),
         32 => chunks
-            .map(|c| scale(i32::from_be_bytes(c.try_into().unwrap()) as f64))
+            .map(|c| scale(i32::from_be_bytes(be(c)) as f64))
             .collect(),
         64 => chunks
-            .map(|c| scale(i64::from_be_bytes(c.try_into().unwrap()) as f64))
+            .map(|c| scale(i64::from_be_bytes(be(c)) as f64))
             .collect(),
         -32 => chunks
-            .map(|c| (h.bzero + h.bscale * f32::from_be_bytes(c.try_into().unwrap()) as f64) as f32)
+            .map(|c| (h.bzero + h.bscale * f32::from_be_bytes(be(c)) as f64) as f32)
             .collect(),
         _ => chunks
-            .map(|c| (h.bzero + h.bscale * f64::from_be_bytes(c.try_into().unwrap())) as f32)
+            .map(|c| (h.bzero + h.bscale * f64::from_be_bytes(be(c))) as f32)
             .collect(),
     };
     Ok(Raster {
@@ -194,6 +221,13 @@ pub fn read_fits_image(bytes: &[u8]) -> Result<Raster> {
         data: values,
     }
     .flipped_rows())
+}
+
+/// The N bytes of one big-endian sample (chunks come from `chunks_exact(N)`, so they fit).
+fn be<const N: usize>(chunk: &[u8]) -> [u8; N] {
+    let mut out = [0u8; N];
+    out.copy_from_slice(&chunk[..N]);
+    out
 }
 
 #[cfg(test)]
@@ -241,7 +275,7 @@ mod tests {
             ],
             &data,
         );
-        let r = read_fits_image(&bytes).unwrap();
+        let r = read_fits_image(&bytes, Shape::Tile(2)).unwrap();
         // File rows: [1, 2], [blank, 4]; display flips them.
         assert!(r.data[0].is_nan());
         assert_eq!(&r.data[1..], &[18.0, 12.0, 14.0]);
@@ -257,19 +291,43 @@ mod tests {
             (-64, 7f64.to_be_bytes().to_vec()),
         ];
         for (bitpix, data) in cases {
-            let r = read_fits_image(&fits_bytes(bitpix, 1, 1, &[], &data)).unwrap();
+            let r = read_fits_image(&fits_bytes(bitpix, 1, 1, &[], &data), Shape::Tile(1)).unwrap();
             assert_eq!(r.data, vec![7.0], "BITPIX {bitpix}");
         }
-        let nan = read_fits_image(&fits_bytes(-32, 1, 1, &[], &f32::NAN.to_be_bytes())).unwrap();
+        let nan = read_fits_image(
+            &fits_bytes(-32, 1, 1, &[], &f32::NAN.to_be_bytes()),
+            Shape::Tile(1),
+        )
+        .unwrap();
         assert!(nan.data[0].is_nan());
     }
 
     #[test]
     fn broken_files_are_errors() {
-        assert!(read_fits_image(b"not a fits file").is_err());
+        assert!(read_fits_image(b"not a fits file", Shape::Tile(1)).is_err());
         let short = fits_bytes(16, 4, 4, &[], &[0u8; 10]);
-        let err = read_fits_image(&short).unwrap_err().to_string();
+        let err = read_fits_image(&short, Shape::Tile(4))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("truncated"), "{err}");
-        assert!(read_fits_image(&fits_bytes(12, 1, 1, &[], &[0u8; 2])).is_err());
+        assert!(read_fits_image(&fits_bytes(12, 1, 1, &[], &[0u8; 2]), Shape::Tile(1)).is_err());
+    }
+
+    #[test]
+    fn non_ascii_cards_and_wrong_sizes_are_errors_not_panics() {
+        // A two-byte UTF-8 character across the end of the keyword field.
+        let mut bytes = fits_bytes(8, 1, 1, &["BSCALE \u{e9}=                  2.0"], &[1]);
+        assert!(std::str::from_utf8(&bytes[400..480]).is_ok());
+        let err = read_fits_image(&bytes, Shape::Tile(1))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not printable ASCII"), "{err}");
+        bytes[405] = 0xff;
+        assert!(read_fits_image(&bytes, Shape::Tile(1)).is_err());
+        let huge = fits_bytes(-64, 60000, 60000, &[], &[]);
+        let err = read_fits_image(&huge, Shape::Tile(512))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected 512×512"), "{err}");
     }
 }

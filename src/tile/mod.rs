@@ -5,7 +5,7 @@ mod decode;
 pub(crate) mod fits;
 
 pub use allsky::{allsky_grid_columns, slice_allsky};
-pub use decode::decode_raster;
+pub use decode::{check_complete, decode_raster, Shape, ALLSKY_MAX_PIXELS};
 pub use fits::read_fits_image;
 
 use crate::raster::Raster;

@@ -2,6 +2,7 @@
 //! and small image statistics.
 #![allow(dead_code)]
 
+pub mod process;
 pub mod server;
 
 use hipscut::geometry::{lonlat_to_xyz, Frame};

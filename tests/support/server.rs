@@ -27,6 +27,15 @@ pub enum Fault {
     Garbage,
     /// Close the connection without answering.
     Drop,
+    /// Send half the body without a Content-Length, then close.
+    TruncateUnannounced,
+    /// Answer 200 without a Content-Length and send bytes until the client goes away (at most
+    /// 20 s or 2 GiB, so the test server stops by itself).
+    Endless,
+    /// Answer 302 to this base URL followed by the requested path.
+    Redirect(String),
+    /// Answer with this body instead of the file.
+    Body(Vec<u8>),
 }
 
 struct Rule {
@@ -221,9 +230,26 @@ async fn respond(stream: &mut TcpStream, state: &State, path: &str) -> bool {
             return false;
         }
         (Some(Fault::Status(code)), _) => send(&format!("{code} Injected"), b"", 0),
+        (Some(Fault::Endless), _) => {
+            endless(stream).await;
+            return false;
+        }
+        (Some(Fault::Redirect(base)), _) => {
+            let head = format!(
+                "HTTP/1.1 302 Found\r\nLocation: {base}{path}\r\nContent-Length: 0\r\n\r\n"
+            );
+            head.into_bytes()
+        }
+        (Some(Fault::Body(bytes)), _) => send("200 OK", bytes, bytes.len()),
         (_, None) => send("404 Not Found", b"", 0),
         (Some(Fault::Truncate), Some(body)) => {
             let out = send("200 OK", &body[..body.len() / 2], body.len());
+            let _ = stream.write_all(&out).await;
+            return false;
+        }
+        (Some(Fault::TruncateUnannounced), Some(body)) => {
+            let mut out = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".to_vec();
+            out.extend_from_slice(&body[..body.len() / 2]);
             let _ = stream.write_all(&out).await;
             return false;
         }
@@ -234,4 +260,19 @@ async fn respond(stream: &mut TcpStream, state: &State, path: &str) -> bool {
         (_, Some(body)) => send("200 OK", &body, body.len()),
     };
     stream.write_all(&reply).await.is_ok()
+}
+
+/// Streams zeros without a Content-Length until the client closes, 20 s pass or 2 GiB are sent.
+async fn endless(stream: &mut TcpStream) {
+    let head = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n";
+    if stream.write_all(head).await.is_err() {
+        return;
+    }
+    let chunk = vec![0u8; 64 * 1024];
+    let start = std::time::Instant::now();
+    for _ in 0..(2usize << 30) / chunk.len() {
+        if start.elapsed() > Duration::from_secs(20) || stream.write_all(&chunk).await.is_err() {
+            return;
+        }
+    }
 }

@@ -1,0 +1,88 @@
+//! What each fuzz target runs on one input. `tests/fuzz_regressions.rs` includes this file
+//! too, so every input the fuzzers ever crashed on (kept in `fuzz/regressions/TARGET/`) and
+//! the seed corpora run in `cargo test`.
+//!
+//! The first byte of a tile input picks the tile width, format and channels, so the fuzzers
+//! explore small images (fast to decode) and every decoder path. Each entry says whether the
+//! input was accepted all the way through (the tests check that every seed is).
+
+use hipscut::geometry::{parse_header_bytes, OutputGeometry};
+use hipscut::store::decode_allsky;
+use hipscut::survey::{parse_list, Properties};
+use hipscut::tile::{decode_raster, Shape, TileFormat};
+
+/// `properties` files and HiPS lists.
+pub fn properties(data: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(data);
+    let listed = !parse_list(&text).is_empty();
+    Properties::parse(&text).is_ok() || listed
+}
+
+/// FITS tiles, plain or gzipped: header, BITPIX, scaling, BLANK, size checks.
+pub fn fits_tile(data: &[u8]) -> bool {
+    let Some((&k, bytes)) = data.split_first() else {
+        return false;
+    };
+    let width = 1usize << (k % 8);
+    let channels = if k & 0x80 == 0 { 1 } else { 3 };
+    decode_raster(
+        bytes,
+        TileFormat::Fits,
+        channels,
+        Shape::Tile(width),
+        "fuzz",
+    )
+    .is_ok()
+}
+
+/// JPEG and PNG tiles through the tile decoder.
+pub fn picture_tile(data: &[u8]) -> bool {
+    let Some((&k, bytes)) = data.split_first() else {
+        return false;
+    };
+    let format = if k & 1 == 0 {
+        TileFormat::Jpeg
+    } else {
+        TileFormat::Png
+    };
+    let width = 1usize << ((k >> 1) % 8);
+    let channels = if k & 0x80 == 0 { 1 } else { 3 };
+    decode_raster(bytes, format, channels, Shape::Tile(width), "fuzz").is_ok()
+}
+
+/// Allsky files of orders 0 to 3 in every format, decoded and sliced.
+pub fn allsky(data: &[u8]) -> bool {
+    let Some((&k, bytes)) = data.split_first() else {
+        return false;
+    };
+    let order = k % 4;
+    let format = match (k >> 2) % 3 {
+        0 => TileFormat::Jpeg,
+        1 => TileFormat::Png,
+        _ => TileFormat::Fits,
+    };
+    let tile_width = 1usize << (3 + (k >> 4) % 4);
+    decode_allsky(bytes, order, format, 1, tile_width, "fuzz").is_ok()
+}
+
+/// `--wcs` headers (FITS, text, JSON) turned into a geometry and used.
+pub fn wcs_header(data: &[u8]) -> bool {
+    let Ok(cards) = parse_header_bytes(data) else {
+        return false;
+    };
+    let mut accepted = false;
+    for size in [None, Some(16)] {
+        let Ok(g) = OutputGeometry::from_header(&cards, size, size) else {
+            continue;
+        };
+        accepted = true;
+        let _ = g.describe();
+        let _ = g.pixel_scale_deg();
+        for (c, r) in [(0.0, 0.0), (7.5, 3.0), (15.0, 15.0), (-3.0, 40.0)] {
+            if let Some(v) = g.pixel_to_sky(c, r) {
+                let _ = g.sky_to_pixel(v);
+            }
+        }
+    }
+    accepted
+}

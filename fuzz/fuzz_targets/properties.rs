@@ -1,0 +1,9 @@
+//! Fuzz target: `properties` files and HiPS lists (see `../entries.rs`).
+#![no_main]
+
+#[path = "../entries.rs"]
+mod entries;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = entries::properties(data);
+});

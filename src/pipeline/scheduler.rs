@@ -1,0 +1,297 @@
+//! The scheduler: which tiles each bucket of output pixels waits for, what replaces a tile that
+//! is absent or failed, which fetches start next within the memory window, and when a tile can
+//! be dropped.
+
+use super::RenderStats;
+use crate::fetch::Origin;
+use crate::plan::{Bucket, Run};
+use crate::store::{AllskyLevel, BucketTiles};
+use crate::tile::{TileId, TileImage};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+
+/// Something a bucket can depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) enum Need {
+    Tile(TileId),
+    Allsky,
+}
+
+pub(super) enum Held {
+    Tile(Arc<TileImage>),
+    Allsky(Arc<AllskyLevel>),
+}
+
+pub(super) enum Resolution {
+    Held(Held, Origin),
+    Missing,
+    Failed(String),
+}
+
+#[derive(Default)]
+pub(super) struct NeedState {
+    pub(super) resolved: bool,
+    pub(super) held: Option<Held>,
+    /// Buckets still waiting for this need.
+    pub(super) waiting: Vec<TileId>,
+    /// Buckets not yet painted that read this need.
+    pub(super) users: usize,
+}
+
+pub(super) struct BucketState {
+    pub(super) runs: Vec<Run>,
+    pub(super) deps: Vec<Need>,
+    pub(super) pending: usize,
+    pub(super) jobs_left: usize,
+}
+
+/// The scheduler's state, owned by the thread that runs the event loop.
+pub(super) struct Scheduler {
+    pub(super) needs: BTreeMap<Need, NeedState>,
+    pub(super) buckets: HashMap<TileId, BucketState>,
+    pub(super) order_min: u8,
+    /// Needs added since the last call to `next_batch`.
+    pub(super) to_request: Vec<Need>,
+    /// Planned needs not started yet, in the order their pixels come (top rows first).
+    pub(super) queue: VecDeque<Need>,
+    /// Fallbacks not started yet: buckets already wait on them, so they go first.
+    pub(super) urgent: VecDeque<Need>,
+    pub(super) in_flight: usize,
+    pub(super) buckets_painting: usize,
+    /// Buckets not painted yet.
+    pub(super) buckets_left: usize,
+    /// Soft bound on tiles in flight plus tiles held.
+    pub(super) window: usize,
+    pub(super) concurrency: usize,
+    pub(super) held_now: usize,
+    pub(super) stats: RenderStats,
+}
+
+impl Scheduler {
+    /// A scheduler for the buckets of a plan, their tiles queued in the order of the first
+    /// output pixel that needs them, so the tiles held at once are about one row of tiles
+    /// across the image. Returns it and the number of pixels planned.
+    pub(super) fn new(
+        planned: BTreeMap<TileId, Bucket>,
+        order_min: u8,
+        concurrency: usize,
+    ) -> (Self, u64) {
+        let mut sched = Scheduler {
+            needs: BTreeMap::new(),
+            buckets: HashMap::new(),
+            order_min,
+            to_request: Vec::new(),
+            queue: VecDeque::new(),
+            urgent: VecDeque::new(),
+            in_flight: 0,
+            buckets_painting: 0,
+            buckets_left: planned.len(),
+            window: 2 * concurrency + 8,
+            concurrency,
+            held_now: 0,
+            stats: RenderStats::default(),
+        };
+        let mut pixels = 0u64;
+        let mut first_use: HashMap<Need, (u32, u32)> = HashMap::new();
+        for (home, bucket) in planned {
+            pixels += bucket.pixel_count() as u64;
+            let key = bucket
+                .runs
+                .first()
+                .map_or((u32::MAX, 0), |r| (r.row, r.col0));
+            for need in std::iter::once(home).chain(bucket.neighbours.iter().copied()) {
+                let k = first_use.entry(Need::Tile(need)).or_insert(key);
+                *k = (*k).min(key);
+            }
+            let state = BucketState {
+                runs: bucket.runs,
+                deps: Vec::new(),
+                pending: 0,
+                jobs_left: 0,
+            };
+            sched.buckets.insert(home, state);
+            sched.add_dep(home, Need::Tile(home));
+            for n in bucket.neighbours {
+                sched.add_dep(home, Need::Tile(n));
+            }
+        }
+        let mut initial = std::mem::take(&mut sched.to_request);
+        initial.sort_by_key(|n| (first_use.get(n).copied(), *n));
+        sched.queue = initial.into();
+        (sched, pixels)
+    }
+
+    /// What replaces an absent need: its parent tile, or the Allsky below the shallowest order.
+    pub(super) fn fallback_of(&self, need: Need) -> Option<Need> {
+        match need {
+            Need::Tile(id) if id.order > self.order_min => id.parent().map(Need::Tile),
+            Need::Tile(_) => Some(Need::Allsky),
+            Need::Allsky => None,
+        }
+    }
+
+    /// What the dependants of an absent `need` wait for instead: its fallback and, since
+    /// border pixels interpolate across the fallback tile's edges, that tile's neighbours. A
+    /// missing tile's parent is most likely there, so only that level is asked for. A failed
+    /// one (timeouts, server errors) may fail again the same way, so every level down to the
+    /// Allsky is asked for at once: they time out together, not one after another.
+    fn fallbacks(&self, need: Need, failed: bool) -> Vec<Need> {
+        let mut out = Vec::new();
+        let mut level = self.fallback_of(need);
+        while let Some(fallback) = level {
+            out.push(fallback);
+            if let Need::Tile(parent) = fallback {
+                let layer = cdshealpix::nested::get(parent.order);
+                out.extend(
+                    layer
+                        .neighbours(parent.ipix, false)
+                        .values_vec()
+                        .into_iter()
+                        .map(|n| Need::Tile(TileId::new(parent.order, n))),
+                );
+            }
+            level = if failed {
+                self.fallback_of(fallback)
+            } else {
+                None
+            };
+        }
+        out
+    }
+
+    /// Makes `bucket` depend on `need`; if `need` is already known to be absent, on its
+    /// fallback instead (and so on).
+    pub(super) fn add_dep(&mut self, bucket: TileId, mut need: Need) {
+        loop {
+            let b = self.buckets.get_mut(&bucket).expect("known bucket");
+            if b.deps.contains(&need) {
+                return;
+            }
+            b.deps.push(need);
+            let is_new = !self.needs.contains_key(&need);
+            let state = self.needs.entry(need).or_default();
+            state.users += 1;
+            if is_new {
+                self.to_request.push(need);
+            }
+            if !state.resolved {
+                state.waiting.push(bucket);
+                b.pending += 1;
+                return;
+            }
+            if state.held.is_some() {
+                return;
+            }
+            match self.fallback_of(need) {
+                Some(next) => need = next,
+                None => return,
+            }
+        }
+    }
+
+    /// Records a resolution; returns the buckets it made ready.
+    pub(super) fn resolve(&mut self, need: Need, resolution: Resolution) -> Vec<TileId> {
+        let failed = matches!(resolution, Resolution::Failed(_));
+        let present = match resolution {
+            Resolution::Held(held, origin) => {
+                match origin {
+                    Origin::Network => self.stats.fetched += 1,
+                    Origin::Cache => self.stats.from_cache += 1,
+                    Origin::Local => self.stats.local += 1,
+                }
+                if need == Need::Allsky {
+                    self.stats.allsky_used = true;
+                }
+                let state = self.needs.get_mut(&need).expect("requested need");
+                state.held = Some(held);
+                self.held_now += 1;
+                self.stats.peak_tiles_held = self.stats.peak_tiles_held.max(self.held_now);
+                true
+            }
+            Resolution::Missing => {
+                self.stats.missing += 1;
+                false
+            }
+            Resolution::Failed(reason) => {
+                self.stats.failed += 1;
+                self.stats.failures.push(reason);
+                false
+            }
+        };
+        self.in_flight -= 1;
+        let state = self.needs.get_mut(&need).expect("requested need");
+        state.resolved = true;
+        let waiting = std::mem::take(&mut state.waiting);
+        if !present {
+            let fallbacks = self.fallbacks(need, failed);
+            for &bucket in &waiting {
+                for &n in &fallbacks {
+                    self.add_dep(bucket, n);
+                }
+            }
+        }
+        let mut ready = Vec::new();
+        for bucket in waiting {
+            let b = self.buckets.get_mut(&bucket).expect("known bucket");
+            b.pending -= 1;
+            if b.pending == 0 {
+                ready.push(bucket);
+            }
+        }
+        ready
+    }
+
+    /// The needs to start now: while tiles in flight plus tiles held stay under the window.
+    /// When nothing is in flight or painting (every held tile waits for a tile not asked for
+    /// yet), a batch is started anyway so the render always moves on.
+    pub(super) fn next_batch(&mut self) -> Vec<Need> {
+        self.urgent.extend(self.to_request.drain(..));
+        let stalled = self.in_flight == 0 && self.buckets_painting == 0;
+        let mut batch = Vec::new();
+        while self.in_flight + self.held_now < self.window
+            || (stalled && batch.len() < self.concurrency)
+        {
+            let Some(need) = self.urgent.pop_front().or_else(|| self.queue.pop_front()) else {
+                break;
+            };
+            self.in_flight += 1;
+            batch.push(need);
+        }
+        batch
+    }
+
+    /// The tiles a ready bucket reads.
+    pub(super) fn tiles_for(&self, bucket: TileId) -> BucketTiles {
+        let mut tiles = BucketTiles::default();
+        for need in &self.buckets[&bucket].deps {
+            match self.needs.get(need).and_then(|s| s.held.as_ref()) {
+                Some(Held::Tile(t)) => {
+                    if let Need::Tile(id) = need {
+                        tiles.tiles.insert(*id, Arc::clone(t));
+                    }
+                }
+                Some(Held::Allsky(a)) => tiles.allsky = Some(Arc::clone(a)),
+                None => {}
+            }
+        }
+        tiles
+    }
+
+    /// A bucket is done (painted, or nothing to paint): its tiles may go.
+    pub(super) fn finish_bucket(&mut self, bucket: TileId) {
+        self.buckets_left -= 1;
+        self.release(bucket);
+    }
+
+    /// Drops the tiles of `bucket` that no other bucket still needs.
+    pub(super) fn release(&mut self, bucket: TileId) {
+        let deps = std::mem::take(&mut self.buckets.get_mut(&bucket).expect("known bucket").deps);
+        for need in deps {
+            let state = self.needs.get_mut(&need).expect("known need");
+            state.users -= 1;
+            if state.users == 0 && state.held.take().is_some() {
+                self.held_now -= 1;
+            }
+        }
+    }
+}
