@@ -173,7 +173,13 @@ fn render_until(
         return Err(Error::EmptyRender {
             survey: survey.location.clone(),
             field: geometry.describe(),
-            tiles: format!("{} tile(s) missing, {} failed", stats.missing, stats.failed),
+            tiles: match stats.failures.first() {
+                None => format!("{} tile(s) missing", stats.missing),
+                Some(first) => format!(
+                    "{} tile(s) missing, {} failed; the first failure: {first}",
+                    stats.missing, stats.failed
+                ),
+            },
         });
     }
     Ok(Rendered {

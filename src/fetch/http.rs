@@ -368,7 +368,7 @@ fn describe(e: reqwest::Error) -> Failure {
     } else if e.is_redirect() {
         "refused"
     } else if e.is_body() || e.is_decode() {
-        "broken body"
+        "truncated or broken body"
     } else {
         "request failed"
     };

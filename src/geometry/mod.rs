@@ -339,8 +339,18 @@ impl OutputGeometry {
         ) else {
             return bad("the pixels next to the reference pixel do not map to the sky");
         };
-        let sub = |a: [f64; 3], b: [f64; 3]| [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-        let (u, v) = (sub(px, p), sub(py, p));
+        // The steps, projected on the plane tangent to the sky at `p` (so that the curvature
+        // of the sphere does not make parallel steps look apart).
+        let tangent = |a: [f64; 3]| {
+            let d = [a[0] - p[0], a[1] - p[1], a[2] - p[2]];
+            let along = d[0] * p[0] + d[1] * p[1] + d[2] * p[2];
+            [
+                d[0] - along * p[0],
+                d[1] - along * p[1],
+                d[2] - along * p[2],
+            ]
+        };
+        let (u, v) = (tangent(px), tangent(py));
         let norm = |a: [f64; 3]| (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt();
         let cross = [
             u[1] * v[2] - u[2] * v[1],

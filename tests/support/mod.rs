@@ -2,6 +2,7 @@
 //! and small image statistics.
 #![allow(dead_code)]
 
+pub mod hostile;
 pub mod process;
 pub mod server;
 

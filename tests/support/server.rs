@@ -32,8 +32,9 @@ pub enum Fault {
     /// Answer 200 without a Content-Length and send bytes until the client goes away (at most
     /// 20 s or 2 GiB, so the test server stops by itself).
     Endless,
-    /// Answer 302 to this base URL followed by the requested path.
-    Redirect(String),
+    /// Answer 302 to the requested path with its first `.0` replaced by `.1` (a whole URL
+    /// prefix, so it may lead to another host).
+    Redirect(String, String),
     /// Answer with this body instead of the file.
     Body(Vec<u8>),
 }
@@ -234,10 +235,10 @@ async fn respond(stream: &mut TcpStream, state: &State, path: &str) -> bool {
             endless(stream).await;
             return false;
         }
-        (Some(Fault::Redirect(base)), _) => {
-            let head = format!(
-                "HTTP/1.1 302 Found\r\nLocation: {base}{path}\r\nContent-Length: 0\r\n\r\n"
-            );
+        (Some(Fault::Redirect(from, to)), _) => {
+            let location = path.replacen(from.as_str(), to, 1);
+            let head =
+                format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n");
             head.into_bytes()
         }
         (Some(Fault::Body(bytes)), _) => send("200 OK", bytes, bytes.len()),
