@@ -421,3 +421,114 @@ fn http_render_reports_fetches_then_cache_hits() {
         "{report}"
     );
 }
+
+/// What astropy writes: `Header.totextfile` (80-column cards from SIMPLE on, one a line) and
+/// `WCS.to_header()` (no NAXIS at all, so the size comes from --width/--height).
+#[test]
+fn astropy_text_headers_work_and_flags_give_a_missing_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = |c: &str| format!("{c:<80}\n");
+    let wcs_cards = [
+        "WCSAXES =                    2 / Number of coordinate axes",
+        "CRPIX1  =                 32.5 / Pixel coordinate of reference point",
+        "CRPIX2  =                 24.5 / Pixel coordinate of reference point",
+        "CDELT1  =                 -0.5 / [deg] Coordinate increment at reference point",
+        "CDELT2  =                  0.5 / [deg] Coordinate increment at reference point",
+        "CUNIT1  = 'deg'                / Units of coordinate increment and value",
+        "CUNIT2  = 'deg'                / Units of coordinate increment and value",
+        "CTYPE1  = 'RA---SIN'           / Right ascension, orthographic/synthesis projection",
+        "CTYPE2  = 'DEC--SIN'           / Declination, orthographic/synthesis projection",
+        "CRVAL1  =                 83.6 / [deg] Coordinate value at reference point",
+        "CRVAL2  =                 22.0 / [deg] Coordinate value at reference point",
+        "LONPOLE =                180.0 / [deg] Native longitude of celestial pole",
+        "LATPOLE =                 22.0 / [deg] Native latitude of celestial pole",
+        "MJDREF  =                  0.0 / [d] MJD of fiducial time",
+        "RADESYS = 'ICRS'               / Equatorial coordinate system",
+    ];
+    let full: String = [
+        "SIMPLE  =                    T / conforms to FITS standard",
+        "BITPIX  =                  -32 / array data type",
+        "NAXIS   =                    2 / number of array dimensions",
+        "NAXIS1  =                   64",
+        "NAXIS2  =                   48",
+    ]
+    .iter()
+    .chain(wcs_cards.iter())
+    .chain(["END"].iter())
+    .map(|c| card(c))
+    .collect();
+    let bare: String = wcs_cards.iter().map(|c| card(c)).collect();
+    let (full_hdr, bare_hdr) = (dir.path().join("full.txt"), dir.path().join("bare.txt"));
+    std::fs::write(&full_hdr, full).unwrap();
+    std::fs::write(&bare_hdr, bare).unwrap();
+    let (a, b) = (dir.path().join("a.fits"), dir.path().join("b.fits"));
+    let o = hipscut(&[
+        "render",
+        "--wcs",
+        full_hdr.to_str().unwrap(),
+        "-o",
+        a.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = hipscut(&[
+        "render",
+        "--wcs",
+        bare_hdr.to_str().unwrap(),
+        "-o",
+        b.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("NAXIS1 is missing: give the size with --width"),
+        "{}",
+        stderr(&o)
+    );
+    let o = hipscut(&[
+        "render",
+        "--wcs",
+        bare_hdr.to_str().unwrap(),
+        "--width",
+        "64",
+        "--height",
+        "48",
+        "-o",
+        b.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ((shape, pa, _), (_, pb, _)) = (read_fits(&a), read_fits(&b));
+    assert_eq!(shape, vec![3, 48, 64]);
+    assert_eq!(pa, pb);
+}
+
+#[test]
+fn what_a_newcomer_types_just_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sky.png");
+    let o = out.to_str().unwrap();
+    // -q before the subcommand; --width alone for an all-sky field gives a 2:1 image;
+    // the format name `survey` prints is accepted.
+    let run = hipscut(&[
+        "-q",
+        "render",
+        "--fov",
+        "360",
+        "--width",
+        "200",
+        "--tile-format",
+        "jpeg",
+        "-o",
+        o,
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let img = image::open(&out).unwrap();
+    assert_eq!((img.width(), img.height()), (200, 100));
+    // A network failure leads with its cause.
+    let url = support::server::closed_port_url();
+    let run = hipscut(&["render", "--survey", &url, "--retries", "0", "-o", o]);
+    let err = stderr(&run);
+    let cause = err.find("cannot connect").expect("the cause is named");
+    let effect = err
+        .find("no readable `properties`")
+        .expect("the effect is named");
+    assert!(cause < effect, "{err}");
+}

@@ -274,3 +274,62 @@ fn an_unresponsive_server_ends_within_the_deadline_naming_its_host() {
         run.stderr
     );
 }
+
+/// When tiles time out, their fallback levels are asked for together: four levels of a
+/// survey that never answers its tiles cost about two timeouts, not one per level.
+#[test]
+fn fallback_levels_after_a_timeout_are_fetched_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let survey = AnalyticSurvey {
+        orders: vec![0, 1, 2, 3],
+        order_max: 3,
+        near: Some(([0.97, 0.17, 0.17], 20.0)),
+        ..Default::default()
+    }
+    .write(dir.path());
+    let server = TestServer::start(&survey);
+    server.fault("Norder", Fault::Hang(Duration::from_secs(30)), None);
+    let out = dir.path().join("out.png");
+    let cache = dir.path().join("cache");
+    let s = server.url();
+    let args = [
+        "-q",
+        "render",
+        "--survey",
+        &s,
+        "--cache-dir",
+        cache.to_str().unwrap(),
+        "--lon",
+        "10",
+        "--lat",
+        "10",
+        "--fov",
+        "3",
+        "--width",
+        "64",
+        "--timeout",
+        "1",
+        "--retries",
+        "0",
+        "--concurrency",
+        "64",
+        "--deadline",
+        "30",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let run = run_measured(&args, &[], Duration::from_secs(60));
+    // Order 3, then 2, 1, 0 and the Allsky at once: two timeouts of 1 s (and a probe).
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no output pixel received data"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("timed out"), "{}", run.stderr);
+    assert!(
+        run.wall < Duration::from_millis(3500),
+        "one timeout per level would take 5 s; took {:?}",
+        run.wall
+    );
+}

@@ -95,6 +95,12 @@ fn assert_same(a: &Raster, b: &Raster, what: &str) {
 
 /// Every cached tile decodes, no temporary file is left, and `absent` is not cached as a tile.
 fn assert_cache_clean(cache: &Path, absent: Option<TileId>) {
+    let tmp = cache.join("hipscut-v1/tmp");
+    let in_progress: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().collect();
+    assert!(
+        in_progress.is_empty(),
+        "temporary files left: {in_progress:?}"
+    );
     let mut stack = vec![cache.to_path_buf()];
     while let Some(dir) = stack.pop() {
         for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {

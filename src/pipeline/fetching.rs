@@ -57,70 +57,82 @@ pub(super) fn start_fetch(shared: &Arc<Shared>, need: Need, fresh: bool) {
         let Ok(permit) = Arc::clone(&shared.permits).acquire_owned().await else {
             return;
         };
-        match need {
-            Need::Allsky => {
-                // The deepest Allsky at order 3 or below that the survey has.
-                for order in (0..=shared.order_max.min(3)).rev() {
-                    let path = allsky_path(order, shared.format);
-                    let shape = Shape::Allsky {
-                        order,
-                        tile_width: shared.tile_width,
-                    };
-                    let got = shared
-                        .backend
-                        .get(&path, tile_max_bytes(shape), fresh)
-                        .await;
-                    if let Outcome::Found(bytes, origin) = got {
-                        rayon::spawn(move || {
-                            let _permit = permit;
-                            let decoded = guarded(&path, || {
-                                decode_allsky(
-                                    &bytes,
-                                    order,
-                                    shared.format,
-                                    shared.channels,
-                                    shared.tile_width,
-                                    &path,
-                                )
-                            })
-                            .map(|a| Held::Allsky(Arc::new(a)));
-                            finish_decode(&shared, need, &path, fresh, &bytes, origin, decoded);
-                        });
-                        return;
-                    }
-                }
-                let missing = Resolution::Missing;
-                let _ = shared.events.send(Event::Resolved(need, missing)).await;
-            }
+        let found = match need {
+            Need::Allsky => find_allsky(&shared, fresh).await,
             Need::Tile(id) => {
                 let path = id.path(shared.format);
                 let max_bytes = tile_max_bytes(Shape::Tile(shared.tile_width));
-                let resolution = match shared.backend.get(&path, max_bytes, fresh).await {
-                    Outcome::Found(bytes, origin) => {
-                        rayon::spawn(move || {
-                            let _permit = permit;
-                            let decoded = guarded(&path, || {
-                                decode_tile(
-                                    &bytes,
-                                    shared.format,
-                                    shared.channels,
-                                    shared.tile_width,
-                                    &path,
-                                )
-                            })
-                            .map(|t| Held::Tile(Arc::new(t)));
-                            finish_decode(&shared, need, &path, fresh, &bytes, origin, decoded);
-                        });
-                        return;
-                    }
-                    Outcome::Missing(_) => Resolution::Missing,
-                    Outcome::Failed(reason) => Resolution::Failed(reason),
-                };
-                let _ = shared.events.send(Event::Resolved(need, resolution)).await;
+                let got = shared.backend.get(&path, max_bytes, fresh).await;
+                got_to_body(got).map(|(bytes, origin)| (path, bytes, origin, id.order))
             }
-        }
+        };
+        let (path, bytes, origin, order) = match found {
+            Ok(body) => body,
+            Err(resolution) => {
+                let _ = shared.events.send(Event::Resolved(need, resolution)).await;
+                return;
+            }
+        };
+        rayon::spawn(move || {
+            let _permit = permit;
+            let decoded = guarded(&path, || match need {
+                Need::Allsky => decode_allsky(
+                    &bytes,
+                    order,
+                    shared.format,
+                    shared.channels,
+                    shared.tile_width,
+                    &path,
+                )
+                .map(|a| Held::Allsky(Arc::new(a))),
+                Need::Tile(_) => decode_tile(
+                    &bytes,
+                    shared.format,
+                    shared.channels,
+                    shared.tile_width,
+                    &path,
+                )
+                .map(|t| Held::Tile(Arc::new(t))),
+            });
+            finish_decode(&shared, need, &path, fresh, &bytes, origin, decoded);
+        });
     });
     task_shared.track(task.abort_handle());
+}
+
+/// A fetched body, or how the need resolves without one.
+fn got_to_body(got: Outcome) -> std::result::Result<(Vec<u8>, Origin), Resolution> {
+    match got {
+        Outcome::Found(bytes, origin) => Ok((bytes, origin)),
+        Outcome::Missing(_) => Err(Resolution::Missing),
+        Outcome::Failed(reason) => Err(Resolution::Failed(reason)),
+    }
+}
+
+/// The deepest Allsky at order 3 or below that the survey has: its path, body and order. A missing
+/// one makes way for the next order; a failed one ends the search (the server is failing, and
+/// trying each order in turn would cost a timeout each).
+async fn find_allsky(
+    shared: &Shared,
+    fresh: bool,
+) -> std::result::Result<(String, Vec<u8>, Origin, u8), Resolution> {
+    for order in (0..=shared.order_max.min(3)).rev() {
+        let path = allsky_path(order, shared.format);
+        let shape = Shape::Allsky {
+            order,
+            tile_width: shared.tile_width,
+        };
+        let got = shared
+            .backend
+            .get(&path, tile_max_bytes(shape), fresh)
+            .await;
+        match got_to_body(got) {
+            Ok((bytes, origin)) => return Ok((path, bytes, origin, order)),
+            Err(Resolution::Missing) => continue,
+            Err(failed) => return Err(failed),
+        }
+    }
+    Err(Resolution::Missing)
 }
 
 /// Runs a decoder, turning a panic into an error: a bug a hostile file finds in a decoder must

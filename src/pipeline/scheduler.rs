@@ -130,31 +130,25 @@ impl Scheduler {
         }
     }
 
-    /// What the dependants of an absent `need` wait for instead: its fallback and, since
+    /// What the dependants of a missing `need` wait for instead: its fallback and, since
     /// border pixels interpolate across the fallback tile's edges, that tile's neighbours. A
-    /// missing tile's parent is most likely there, so only that level is asked for. A failed
-    /// one (timeouts, server errors) may fail again the same way, so every level down to the
-    /// Allsky is asked for at once: they time out together, not one after another.
-    fn fallbacks(&self, need: Need, failed: bool) -> Vec<Need> {
+    /// missing tile's parent is most likely there, so only that level is asked for.
+    fn next_level(&self, need: Need) -> Vec<Need> {
+        self.fallback_of(need)
+            .map(with_neighbours)
+            .unwrap_or_default()
+    }
+
+    /// What a bucket whose tile failed (timeouts, server errors) waits for: every level of its
+    /// home tile's ancestors with their neighbours, and the Allsky, all at once, so that they
+    /// time out together rather than one after another. The ancestors' neighbourhoods hold the
+    /// ancestors of every tile the bucket reads, so a later failure adds nothing new.
+    fn whole_chain(&self, bucket: TileId) -> Vec<Need> {
         let mut out = Vec::new();
-        let mut level = self.fallback_of(need);
+        let mut level = self.fallback_of(Need::Tile(bucket));
         while let Some(fallback) = level {
-            out.push(fallback);
-            if let Need::Tile(parent) = fallback {
-                let layer = cdshealpix::nested::get(parent.order);
-                out.extend(
-                    layer
-                        .neighbours(parent.ipix, false)
-                        .values_vec()
-                        .into_iter()
-                        .map(|n| Need::Tile(TileId::new(parent.order, n))),
-                );
-            }
-            level = if failed {
-                self.fallback_of(fallback)
-            } else {
-                None
-            };
+            out.extend(with_neighbours(fallback));
+            level = self.fallback_of(fallback);
         }
         out
     }
@@ -223,9 +217,13 @@ impl Scheduler {
         state.resolved = true;
         let waiting = std::mem::take(&mut state.waiting);
         if !present {
-            let fallbacks = self.fallbacks(need, failed);
             for &bucket in &waiting {
-                for &n in &fallbacks {
+                let fallbacks = if failed {
+                    self.whole_chain(bucket)
+                } else {
+                    self.next_level(need)
+                };
+                for n in fallbacks {
                     self.add_dep(bucket, n);
                 }
             }
@@ -294,4 +292,20 @@ impl Scheduler {
             }
         }
     }
+}
+
+/// A need and, for a tile, its neighbours at the same order.
+fn with_neighbours(need: Need) -> Vec<Need> {
+    let mut out = vec![need];
+    if let Need::Tile(tile) = need {
+        let layer = cdshealpix::nested::get(tile.order);
+        out.extend(
+            layer
+                .neighbours(tile.ipix, false)
+                .values_vec()
+                .into_iter()
+                .map(|n| Need::Tile(TileId::new(tile.order, n))),
+        );
+    }
+    out
 }
