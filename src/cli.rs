@@ -100,9 +100,6 @@ pub struct RenderArgs {
     /// Write the image even if no pixel received data (otherwise that is an error).
     #[arg(long)]
     pub allow_empty: bool,
-    /// The longest the whole render may take, in seconds, fallbacks included (0: no limit).
-    #[arg(long, default_value_t = 120.0, allow_hyphen_values = true, value_parser = seconds_or_zero)]
-    pub deadline: f64,
     #[command(flatten)]
     pub fetch: FetchArgs,
 }
@@ -132,6 +129,10 @@ pub struct FetchArgs {
     /// HiPS list (file or URL) to resolve survey IDs with [default: a built-in list].
     #[arg(long, value_name = "FILE|URL")]
     pub hipslist: Option<String>,
+    /// The longest the whole command may take, in seconds: opening the survey, fetching with
+    /// every fallback, and painting (0: no limit).
+    #[arg(long, default_value_t = 120.0, allow_hyphen_values = true, value_parser = seconds_or_zero)]
+    pub deadline: f64,
 }
 
 /// The longest accepted time limit: a day.
@@ -218,8 +219,13 @@ impl FetchArgs {
                 ..FetchOptions::default()
             },
             hipslist: self.hipslist.clone(),
-            deadline: None,
+            deadline: self.deadline().map(|d| std::time::Instant::now() + d),
         }
+    }
+
+    /// The deadline as a duration (`None` for no limit).
+    fn deadline(&self) -> Option<Duration> {
+        (self.deadline > 0.0).then(|| Duration::from_secs_f64(self.deadline))
     }
 }
 
@@ -279,7 +285,7 @@ impl RenderArgs {
                 PainterArg::Projective => Painter::Projective,
                 PainterArg::Precise => Painter::Precise,
             },
-            deadline: (self.deadline > 0.0).then(|| Duration::from_secs_f64(self.deadline)),
+            deadline: self.fetch.deadline(),
             allow_empty: self.allow_empty,
         }
     }

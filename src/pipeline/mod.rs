@@ -9,6 +9,10 @@
 //! that needs a tile is painted, the tile is dropped. A tile that is absent or failed makes its
 //! dependants wait for its parent (and the parent's neighbours) instead, down to the survey's
 //! shallowest order and then the Allsky, so the image has no hole where the survey has data.
+//!
+//! One deadline covers the render: when it passes, the fetch tasks are stopped and the render
+//! fails, naming the hosts it still waited for. Every fetch task is stopped whenever the
+//! render ends, and a panic in a decoder or painter becomes a failed tile or render.
 
 mod fetching;
 mod scheduler;
@@ -110,7 +114,8 @@ pub fn render_pipelined(
     // Whatever way this function ends, no fetch task outlives it.
     let _stop = AbortOnDrop(&shared);
     let planned = buckets(geometry, &to_survey, spec.order, p.tile_depth());
-    let (sched, pixels) = Scheduler::new(planned, p.order_min, concurrency);
+    let tile_bytes = (p.tile_width as usize).pow(2) * spec.channels * std::mem::size_of::<f32>();
+    let (sched, pixels) = Scheduler::new(planned, p.order_min, concurrency, tile_bytes);
     progress.tiles_planned(sched.queue.len());
     progress.pixels_planned(pixels);
     let out = SharedRaster::new(geometry.width, geometry.height, spec.channels);

@@ -75,6 +75,7 @@ impl Scheduler {
         planned: BTreeMap<TileId, Bucket>,
         order_min: u8,
         concurrency: usize,
+        tile_bytes: usize,
     ) -> (Self, u64) {
         let mut sched = Scheduler {
             needs: BTreeMap::new(),
@@ -86,7 +87,7 @@ impl Scheduler {
             in_flight: 0,
             buckets_painting: 0,
             buckets_left: planned.len(),
-            window: 2 * concurrency + 8,
+            window: window(concurrency, tile_bytes),
             concurrency,
             held_now: 0,
             stats: RenderStats::default(),
@@ -292,6 +293,16 @@ impl Scheduler {
             }
         }
     }
+}
+
+/// Decoded tiles held at once stay within this many bytes, whatever the tile width a survey
+/// declares (a 4096-px colour tile decodes to 200 MB).
+const HELD_TILE_BUDGET: usize = 512 << 20;
+
+/// The soft bound on tiles in flight plus tiles held: twice the concurrency and a margin,
+/// less for tiles so large that the budget would not hold that many (four at least).
+fn window(concurrency: usize, tile_bytes: usize) -> usize {
+    (2 * concurrency + 8).min((HELD_TILE_BUDGET / tile_bytes.max(1)).max(4))
 }
 
 /// A need and, for a tile, its neighbours at the same order.

@@ -9,6 +9,7 @@ pub use properties::{Properties, RawProperties};
 pub use source::{DirSource, EmbeddedSource, TileSource, DEFAULT_EMBEDDED};
 
 use crate::error::{Error, Result};
+use crate::fetch::url::redact;
 use crate::fetch::{
     block_on_until, rank_by_speed, Backend, FetchOptions, HttpBackend, Origin, Outcome,
     HIPSLIST_MAX_BYTES, PROPERTIES_MAX_BYTES,
@@ -59,7 +60,7 @@ impl Survey {
             let (label, source) = dir_source(PathBuf::from(path), location)?;
             local(label, source)
         } else if location.starts_with("http://") || location.starts_with("https://") {
-            open_http(location.to_string(), vec![location.to_string()], opts)
+            open_http(redact(location), vec![location.to_string()], opts)
         } else if location.contains("://") {
             Err(Error::UnsupportedLocation(location.to_string()))
         } else if !PathBuf::from(location).exists() && looks_like_id(location) {
@@ -114,7 +115,7 @@ impl Survey {
         }
         if let Backend::Http(http) = &*self.source {
             for base in http.bases() {
-                line("served from", base.clone());
+                line("served from", redact(base));
             }
         }
         for m in &p.mirrors {
