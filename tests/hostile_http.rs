@@ -15,6 +15,11 @@ use support::AnalyticSurvey;
 
 const MEMORY_MARGIN_MIB: f64 = 64.0;
 
+/// Quick failures for a field of a few tiles: short timeouts, one retry.
+const QUICK: [&str; 6] = ["--fov", "40", "--timeout", "2", "--retries", "1"];
+
+/// Renders 64 px around (10°, 10°) from `survey` through the cache at `cache`, with `extra`
+/// flags (the field of view among them).
 fn render(survey: &str, cache: &Path, out: &Path, extra: &[&str]) -> Measured {
     let mut args = vec![
         "-q",
@@ -27,14 +32,8 @@ fn render(survey: &str, cache: &Path, out: &Path, extra: &[&str]) -> Measured {
         "10",
         "--lat",
         "10",
-        "--fov",
-        "40",
         "--width",
         "64",
-        "--timeout",
-        "2",
-        "--retries",
-        "1",
         "-o",
         out.to_str().unwrap(),
     ];
@@ -57,7 +56,7 @@ fn endless_and_cut_bodies_fail_without_being_cached() {
     let server = TestServer::start(&survey);
     let tile = tile_at(1, 10.0, 10.0).path(TileFormat::Jpeg);
     let out = dir.path().join("out.png");
-    let baseline = render(&server.url(), &dir.path().join("c0"), &out, &[]);
+    let baseline = render(&server.url(), &dir.path().join("c0"), &out, &QUICK);
     assert!(baseline.ok(), "{}", baseline.stderr);
     // An oversized body is not retried; a cut one is, once (--retries 1).
     for (fault, requests, needle) in [
@@ -67,7 +66,7 @@ fn endless_and_cut_bodies_fail_without_being_cached() {
     ] {
         let cache = dir.path().join(format!("cache-{needle}"));
         server.fault(&tile, fault, Some(requests));
-        let run = render(&server.url(), &cache, &out, &[]);
+        let run = render(&server.url(), &cache, &out, &QUICK);
         assert!(run.ok(), "{needle}: {}", run.stderr);
         assert!(
             run.stderr.contains("1 failed") && run.stderr.contains(needle),
@@ -90,7 +89,7 @@ fn endless_and_cut_bodies_fail_without_being_cached() {
     }
     // An endless `properties` is refused as such, quickly.
     server.fault("properties", Fault::Endless, Some(10));
-    let run = render(&server.url(), &dir.path().join("c1"), &out, &[]);
+    let run = render(&server.url(), &dir.path().join("c1"), &out, &QUICK);
     assert_eq!(run.code, Some(1));
     assert!(
         run.stderr.contains("longer than the 1048576 bytes"),
@@ -120,7 +119,7 @@ fn redirects_stay_on_the_survey_host_and_are_cached_where_served() {
         None,
     );
     let cache = dir.path().join("cache");
-    let run = render(&format!("{}/real", server.url()), &cache, &out, &[]);
+    let run = render(&format!("{}/real", server.url()), &cache, &out, &QUICK);
     assert!(
         run.ok() && run.stderr.contains("0 failed"),
         "{}",
@@ -145,7 +144,7 @@ fn redirects_stay_on_the_survey_host_and_are_cached_where_served() {
         None,
     );
     let cache2 = dir.path().join("cache2");
-    let run = render(&format!("{}/real", server2.url()), &cache2, &out, &[]);
+    let run = render(&format!("{}/real", server2.url()), &cache2, &out, &QUICK);
     assert!(
         run.stderr
             .contains("redirect to another host (localhost) refused"),
@@ -181,24 +180,19 @@ fn the_cache_keeps_to_itself_and_to_one_url_per_folder() {
     let mut outs = Vec::new();
     for (name, base) in [("s_1", &server.url()), ("s:1", &authed)] {
         let out = dir.path().join(format!("{}.fits", name.replace(':', "-")));
-        let run = render(
-            &format!("{base}/{name}"),
-            &cache,
-            &out,
-            &["--cache-size", "1"],
-        );
+        let run = render(&format!("{base}/{name}"), &cache, &out, &QUICK);
         assert!(run.ok(), "{name}: {}", run.stderr);
         let local = dir
             .path()
             .join(format!("{}-local.fits", name.replace(':', "-")));
-        let run = render(root.join(name).to_str().unwrap(), &cache, &local, &[]);
+        let run = render(root.join(name).to_str().unwrap(), &cache, &local, &QUICK);
         assert!(run.ok(), "{}", run.stderr);
-        assert_eq!(
-            std::fs::read(&out).unwrap(),
-            std::fs::read(&local).unwrap(),
-            "{name}"
+        let (remote, here) = (std::fs::read(&out).unwrap(), std::fs::read(&local).unwrap());
+        assert!(
+            remote == here,
+            "{name}: the served render differs from the local one"
         );
-        outs.push(std::fs::read(&out).unwrap());
+        outs.push(remote);
     }
     assert_ne!(
         outs[0], outs[1],
@@ -228,28 +222,9 @@ fn an_unresponsive_server_ends_within_the_deadline_naming_its_host() {
     server.fault("Norder", Fault::Hang(Duration::from_secs(60)), None);
     let out = dir.path().join("out.png");
     let cache = dir.path().join("cache");
-    let s = server.url();
-    let args = [
-        "-q",
-        "render",
-        "--survey",
-        &s,
-        "--cache-dir",
-        cache.to_str().unwrap(),
-        "--lon",
-        "10",
-        "--lat",
-        "10",
-        "--fov",
-        "40",
-        "--width",
-        "64",
-        "--deadline",
-        "5",
-        "-o",
-        out.to_str().unwrap(),
-    ];
-    let run = run_measured(&args, &[], Duration::from_secs(60));
+    // Default timeout and retries: only the deadline ends it.
+    let flags = ["--fov", "40", "--deadline", "5"];
+    let run = render(&server.url(), &cache, &out, &flags);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(run.wall < Duration::from_secs(8), "took {:?}", run.wall);
     assert!(
@@ -265,7 +240,7 @@ fn an_unresponsive_server_ends_within_the_deadline_naming_its_host() {
     assert!(!out.exists());
     // A server that never answers at all, properties included.
     server.fault("properties", Fault::Hang(Duration::from_secs(60)), None);
-    let run = run_measured(&args, &[], Duration::from_secs(60));
+    let run = render(&server.url(), &cache, &out, &flags);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(run.wall < Duration::from_secs(8), "took {:?}", run.wall);
     assert!(
@@ -291,22 +266,9 @@ fn fallback_levels_after_a_timeout_are_fetched_together() {
     server.fault("Norder", Fault::Hang(Duration::from_secs(30)), None);
     let out = dir.path().join("out.png");
     let cache = dir.path().join("cache");
-    let s = server.url();
-    let args = [
-        "-q",
-        "render",
-        "--survey",
-        &s,
-        "--cache-dir",
-        cache.to_str().unwrap(),
-        "--lon",
-        "10",
-        "--lat",
-        "10",
+    let flags = [
         "--fov",
         "3",
-        "--width",
-        "64",
         "--timeout",
         "1",
         "--retries",
@@ -315,10 +277,8 @@ fn fallback_levels_after_a_timeout_are_fetched_together() {
         "64",
         "--deadline",
         "30",
-        "-o",
-        out.to_str().unwrap(),
     ];
-    let run = run_measured(&args, &[], Duration::from_secs(60));
+    let run = render(&server.url(), &cache, &out, &flags);
     // Order 3, then 2, 1, 0 and the Allsky at once: two timeouts of 1 s (and a probe).
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(
