@@ -68,6 +68,12 @@ fn check_hostile_tile(survey: &Path, tile_path: &Path, body: Option<&[u8]>, need
         run.stderr
     );
     assert_bounded(&run, &baseline, needle);
+    eprintln!(
+        "{needle}: peak {:.1} MiB (a normal render: {:.1} MiB), {:.2} s",
+        run.peak_mib,
+        baseline.peak_mib,
+        run.wall.as_secs_f64()
+    );
     std::fs::remove_file(&out).unwrap();
     let strict = render(survey, &out, &["--strict"]);
     assert_eq!(strict.code, Some(1), "{needle}: {}", strict.stderr);

@@ -82,6 +82,12 @@ fn endless_and_cut_bodies_fail_without_being_cached() {
             "{needle}: {:?}",
             run.wall
         );
+        eprintln!(
+            "{needle}: peak {:.1} MiB (a normal render: {:.1} MiB), {:.2} s",
+            run.peak_mib,
+            baseline.peak_mib,
+            run.wall.as_secs_f64()
+        );
         let held = cached(&cache);
         assert!(!held.contains(&tile), "{needle}: the bad body was cached");
         assert!(held.contains(&"properties".to_string()), "{held:?}");
