@@ -77,7 +77,7 @@ fn is_string_card(key: &str) -> bool {
 fn is_wcs_card(key: &str) -> bool {
     const PREFIXES: &[&str] = &[
         "CTYPE", "CUNIT", "CRPIX", "CRVAL", "CDELT", "CD1_", "CD2_", "PC1_", "PC2_", "CROTA",
-        "PV1_", "PV2_", "A_", "B_", "AP_", "BP_",
+        "PV1_", "PV2_",
     ];
     PREFIXES.iter().any(|p| key.starts_with(p))
         || matches!(
@@ -145,21 +145,30 @@ fn check_projection_parameters(code: &str, cards: &Cards) -> Result<()> {
     Ok(())
 }
 
-/// Splits `RA---TAN` / `GLAT-AIT-SIP` into (axis prefix, projection code, has SIP).
-fn split_ctype(ctype: &str) -> Result<(&str, &str, bool)> {
+/// Splits `RA---TAN` / `GLAT-AIT` into (axis prefix, projection code).
+///
+/// SIP distortion (`RA---TAN-SIP`) is refused: mapproj 0.4 evaluates the SIP polynomials with
+/// the wrong monomials (u, u², u⁴… and only part of the coefficients), so the image would be
+/// silently wrong.
+fn split_ctype(ctype: &str) -> Result<(&str, &str)> {
     let bad = || Error::InvalidWcs(format!("CTYPE `{ctype}` is not of the form `RA---TAN`"));
     if ctype.len() < 8 || !ctype.is_ascii() || ctype.as_bytes()[4] != b'-' {
         return Err(bad());
     }
     let prefix = ctype[..4].trim_end_matches('-');
     let code = &ctype[5..8];
-    let sip = match &ctype[8..] {
-        "" => false,
-        "-SIP" => true,
+    match &ctype[8..] {
+        "" => {}
+        "-SIP" => {
+            return Err(Error::InvalidWcs(format!(
+                "CTYPE `{ctype}`: SIP distortion is not supported yet (the projection library \
+                 evaluates it wrongly); remove `-SIP` and the A_/B_ cards to render without it"
+            )))
+        }
         _ => return Err(bad()),
-    };
+    }
     check_projection(code)?;
-    Ok((prefix, code, sip))
+    Ok((prefix, code))
 }
 
 impl OutputGeometry {
@@ -261,8 +270,8 @@ impl OutputGeometry {
         let get = |k: &str| find_card(&cards, k);
         let ctype1 = get("CTYPE1").ok_or_else(|| Error::InvalidWcs("CTYPE1 is missing".into()))?;
         let ctype2 = get("CTYPE2").ok_or_else(|| Error::InvalidWcs("CTYPE2 is missing".into()))?;
-        let (p1, code1, sip) = split_ctype(ctype1)?;
-        let (p2, code2, _) = split_ctype(ctype2)?;
+        let (p1, code1) = split_ctype(ctype1)?;
+        let (p2, code2) = split_ctype(ctype2)?;
         let frame = match (p1, p2) {
             ("RA", "DEC") => Frame::Icrs,
             ("GLON", "GLAT") => Frame::Galactic,
@@ -292,9 +301,8 @@ impl OutputGeometry {
         json.insert("NAXIS".into(), 2.into());
         json.insert("NAXIS1".into(), width.into());
         json.insert("NAXIS2".into(), height.into());
-        let suffix = if sip { "-SIP" } else { "" };
-        json.insert("CTYPE1".into(), format!("RA---{code1}{suffix}").into());
-        json.insert("CTYPE2".into(), format!("DEC--{code1}{suffix}").into());
+        json.insert("CTYPE1".into(), format!("RA---{code1}").into());
+        json.insert("CTYPE2".into(), format!("DEC--{code1}").into());
         for (key, raw) in &cards {
             if is_string_card(key) || matches!(key.as_str(), "EQUINOX") {
                 continue;
@@ -302,12 +310,7 @@ impl OutputGeometry {
             let n = parse_fits_number(raw)
                 .filter(|n| n.is_finite())
                 .ok_or_else(|| Error::InvalidWcs(format!("{key} = `{raw}` is not a number")))?;
-            let value = if key.ends_with("_ORDER") {
-                serde_json::Value::from(n as i64)
-            } else {
-                serde_json::Value::from(n)
-            };
-            json.insert(key.clone(), value);
+            json.insert(key.clone(), serde_json::Value::from(n));
         }
         let params: WCSParams = serde_json::from_value(serde_json::Value::Object(json))
             .map_err(|e| Error::InvalidWcs(e.to_string()))?;
@@ -535,6 +538,24 @@ mod tests {
         let mut v = view("TAN");
         v.width = 0;
         assert!(OutputGeometry::from_view(&v).is_err());
+    }
+
+    #[test]
+    fn sip_is_refused_rather_than_rendered_wrong() {
+        let cards: Cards = vec![
+            ("NAXIS1".into(), "10".into()),
+            ("NAXIS2".into(), "10".into()),
+            ("CTYPE1".into(), "RA---TAN-SIP".into()),
+            ("CTYPE2".into(), "DEC--TAN-SIP".into()),
+            ("CDELT1".into(), "-0.1".into()),
+            ("CDELT2".into(), "0.1".into()),
+            ("A_ORDER".into(), "2".into()),
+        ];
+        let err = OutputGeometry::from_header(&cards, None, None).unwrap_err();
+        assert!(
+            err.to_string().contains("SIP distortion is not supported"),
+            "{err}"
+        );
     }
 
     #[test]
