@@ -303,3 +303,44 @@ fn outputs_that_cannot_be_written_are_refused_before_any_work() {
     }
     assert_eq!(std::fs::read(&locked).unwrap(), b"keep me");
 }
+
+/// A deadline that passes while painting ends the render promptly: painting jobs not started
+/// are skipped, and those running never block on a loop that stopped listening.
+#[test]
+fn a_deadline_during_painting_ends_the_render_promptly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("big.png");
+    let o = out.to_str().unwrap();
+    let args = [
+        "-q",
+        "render",
+        "--width",
+        "6000",
+        "--painter",
+        "precise",
+        "-o",
+        o,
+    ];
+    let full = run_measured(&args, &[], Duration::from_secs(120));
+    assert!(full.ok(), "{}", full.stderr);
+    std::fs::remove_file(&out).unwrap();
+    // Painting runs through the middle of the render (planning before, encoding after).
+    let deadline = format!("{:.2}", (full.wall.as_secs_f64() * 0.4).max(0.3));
+    let mut cut = args.to_vec();
+    cut.extend(["--deadline", &deadline]);
+    let run = run_measured(&cut, &[], Duration::from_secs(60));
+    eprintln!(
+        "painting 6000×3000 takes {:.2} s; with a {deadline} s deadline: {:.2} s",
+        full.wall.as_secs_f64(),
+        run.wall.as_secs_f64()
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stderr.contains("deadline"), "{}", run.stderr);
+    let allowed = deadline.parse::<f64>().unwrap() + 1.0;
+    assert!(
+        run.wall.as_secs_f64() < allowed,
+        "{:?} for a {deadline} s deadline",
+        run.wall
+    );
+    assert!(!out.exists());
+}

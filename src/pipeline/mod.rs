@@ -32,6 +32,7 @@ use crate::tile::{TileFormat, TileId};
 use fetching::{internal_error, start_fetch, Event, Shared};
 use scheduler::Scheduler;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Semaphore};
@@ -119,6 +120,7 @@ pub fn render_pipelined(
     progress.tiles_planned(sched.queue.len());
     progress.pixels_planned(pixels);
     let out = SharedRaster::new(geometry.width, geometry.height, spec.channels);
+    let cancelled = AtomicBool::new(false);
     let ctx = PaintContext {
         geometry,
         to_survey: &to_survey,
@@ -129,6 +131,7 @@ pub fn render_pipelined(
         interpolation: spec.interpolation,
         painter: spec.painter,
         out: &out,
+        cancelled: &cancelled,
     };
     let mut events = EventLoop {
         sched,
@@ -142,7 +145,7 @@ pub fn render_pipelined(
     let mut stats = events.sched.stats;
     if let Some(c) = survey.source.counters() {
         stats.retried = c.retried();
-        stats.bytes = c.bytes.load(std::sync::atomic::Ordering::Relaxed);
+        stats.bytes = c.bytes.load(Ordering::Relaxed);
     }
     survey.source.trim_cache();
     Ok((out.into_raster(), stats))
@@ -168,7 +171,24 @@ struct EventLoop<'a> {
 }
 
 impl<'a> EventLoop<'a> {
+    /// Runs the render to its end. On an error (the deadline, a failed painter), the fetches
+    /// are stopped and the channel is closed, so that painting jobs still running, and decode
+    /// jobs, never block on sending to a loop that no longer listens: the scope they run in
+    /// waits for them.
     fn run<'s>(&mut self, scope: &rayon::Scope<'s>) -> Result<()>
+    where
+        'a: 's,
+    {
+        let result = self.run_to_end(scope);
+        if result.is_err() {
+            self.ctx.cancelled.store(true, Ordering::Relaxed);
+            self.shared.abort_all();
+            self.rx.close();
+        }
+        result
+    }
+
+    fn run_to_end<'s>(&mut self, scope: &rayon::Scope<'s>) -> Result<()>
     where
         'a: 's,
     {
@@ -258,7 +278,7 @@ impl<'a> EventLoop<'a> {
         Error::Deadline {
             awaited: self.sched.in_flight,
             hosts: if hosts.is_empty() {
-                "the survey's folder".into()
+                "the survey's files".into()
             } else {
                 hosts.join(", ")
             },
@@ -289,11 +309,17 @@ impl<'a> EventLoop<'a> {
         self.sched.buckets_painting += 1;
         let tx = self.shared.events.clone();
         scope.spawn(move |scope| {
+            if ctx.cancelled.load(Ordering::Relaxed) {
+                return;
+            }
             let mesh = ctx.mesh(bucket, &tiles).map(Arc::new);
             for job in jobs {
                 let (tiles, levels, mesh, tx) =
                     (Arc::clone(&tiles), levels.clone(), mesh.clone(), tx.clone());
                 scope.spawn(move |_| {
+                    if ctx.cancelled.load(Ordering::Relaxed) {
+                        return;
+                    }
                     let painted = std::panic::catch_unwind(AssertUnwindSafe(|| {
                         ctx.paint(bucket, &tiles, &levels, mesh.as_deref(), &job)
                     }))
@@ -318,6 +344,8 @@ struct PaintContext<'a> {
     interpolation: Interpolation,
     painter: Painter,
     out: &'a SharedRaster,
+    /// Set when the render has failed: jobs not started yet then paint nothing.
+    cancelled: &'a AtomicBool,
 }
 
 impl PaintContext<'_> {
