@@ -299,3 +299,19 @@ fn fallback_levels_after_a_timeout_are_fetched_together() {
         run.wall
     );
 }
+
+/// A `properties` file that lists hundreds of mirrors makes hipscut probe a few of them, not
+/// every one.
+#[test]
+fn a_flood_of_mirrors_is_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let survey = AnalyticSurvey::default().write(dir.path());
+    let server = TestServer::start(&survey);
+    let mirrors = (0..500).map(|k| format!("{}/m{k}", server.url())).collect();
+    server.set_mirrors(mirrors);
+    let out = dir.path().join("out.fits");
+    let run = render(&server.url(), &dir.path().join("cache"), &out, &QUICK);
+    assert!(run.ok(), "{}", run.stderr);
+    let probed = server.requests("/m");
+    assert!((1..=8).contains(&probed), "{probed} mirrors probed");
+}

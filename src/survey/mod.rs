@@ -18,6 +18,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
+/// The most URLs a survey is served from (its own and its mirrors): a `properties` file that
+/// lists thousands must not make hipscut probe thousands of hosts.
+const MAX_MIRRORS: usize = 8;
+
 /// How surveys are opened and fetched.
 #[derive(Debug, Clone, Default)]
 pub struct OpenOptions {
@@ -177,7 +181,8 @@ fn open_http(label: String, urls: Vec<String>, opts: &OpenOptions) -> Result<Sur
     }
     for mirror in &properties.mirrors {
         let m = normalise(mirror);
-        if (m.starts_with("http://") || m.starts_with("https://")) && !candidates.contains(&m) {
+        let web = m.starts_with("http://") || m.starts_with("https://");
+        if web && !candidates.contains(&m) && candidates.len() < MAX_MIRRORS {
             candidates.push(m);
         }
     }
