@@ -258,30 +258,30 @@ impl<'a> EventLoop<'a> {
         }
     }
 
-    /// What the render waits for, for a notice: "3 tiles from host:port".
+    /// What the render waits for, for a notice: "3 file(s) from host:port".
     fn awaited(&self, quiet: Duration) -> String {
-        let hosts = self.shared.backend.hosts();
-        let from = if hosts.is_empty() {
-            "the survey's files".to_string()
-        } else {
-            hosts.join(", ")
-        };
         format!(
-            "nothing has arrived for {:.0} s; waiting for {} file(s) from {from}",
+            "nothing has arrived for {:.0} s; waiting for {} file(s) from {}",
             quiet.as_secs_f64(),
-            self.sched.in_flight
+            self.sched.in_flight,
+            self.sources()
         )
     }
 
     fn deadline_error(&self) -> Error {
-        let hosts = self.shared.backend.hosts();
         Error::Deadline {
             awaited: self.sched.in_flight,
-            hosts: if hosts.is_empty() {
-                "the survey's files".into()
-            } else {
-                hosts.join(", ")
-            },
+            hosts: self.sources(),
+        }
+    }
+
+    /// Where the survey's files come from, for messages: its hosts, or its folder.
+    fn sources(&self) -> String {
+        let hosts = self.shared.backend.hosts();
+        if hosts.is_empty() {
+            "the survey's folder".into()
+        } else {
+            hosts.join(", ")
         }
     }
 
