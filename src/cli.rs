@@ -314,8 +314,9 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Survey { location, fetch } => {
-            let survey =
-                Survey::open_with(location.as_deref(), &fetch.options()).with_context(|| {
+            let waiting = |notice: &str| eprintln!("hipscut: {notice}");
+            let survey = Survey::open_watched(location.as_deref(), &fetch.options(), &waiting)
+                .with_context(|| {
                     format!(
                         "cannot open survey {}",
                         location.as_deref().unwrap_or("(embedded)")

@@ -240,7 +240,7 @@ pub fn render_to_file(
         deadline: until,
         ..open.clone()
     };
-    let survey = Survey::open_with(survey, &open)?;
+    let survey = Survey::open_watched(survey, &open, &|notice| progress.waiting(notice))?;
     let rendered = render_until(&survey, req, progress, until)?;
     write_rendered(&survey, &rendered, output)?;
     Ok(rendered)

@@ -244,11 +244,14 @@ fn an_unresponsive_server_ends_within_the_deadline_naming_its_host() {
         run.stderr
     );
     assert!(!out.exists());
-    // A server that never answers at all, properties included.
+    // A server that never answers at all, properties included (a fresh cache, so they are
+    // not read from it).
     server.fault("properties", Fault::Hang(Duration::from_secs(60)), None);
-    let run = render(&server.url(), &cache, &out, &flags);
+    let run = render(&server.url(), &dir.path().join("cache2"), &out, &flags);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(run.wall < Duration::from_secs(8), "took {:?}", run.wall);
+    let notice = format!("waiting for the survey's `properties` from {host}");
+    assert!(run.stderr.contains(&notice), "{}", run.stderr);
     assert!(
         run.stderr.contains("deadline") && run.stderr.contains(&host),
         "{}",

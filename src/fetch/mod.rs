@@ -130,7 +130,7 @@ impl Backend {
         max_bytes: u64,
         deadline: Option<Instant>,
     ) -> Option<Outcome> {
-        block_on_until(deadline, self.get(rel_path, max_bytes, false))
+        block_on_until(deadline, &|_| {}, self.get(rel_path, max_bytes, false))
     }
 
     /// The hosts the survey is fetched from (none for local surveys), for messages.
@@ -156,12 +156,41 @@ impl Backend {
     }
 }
 
+/// How long without an answer before the caller hears what is awaited.
+pub const STALL_NOTICE: Duration = Duration::from_secs(2);
+
+/// The notice of a wait: "nothing has arrived for 4 s; waiting for WHAT from HOSTS".
+pub fn quiet_notice(quiet: std::time::Duration, what: &str, hosts: &str) -> String {
+    format!(
+        "nothing has arrived for {:.0} s; waiting for {what} from {hosts}",
+        quiet.as_secs_f64()
+    )
+}
+
 /// Runs `work` on the fetch runtime, giving up at `deadline`: `None` if it passed first.
-pub fn block_on_until<T>(deadline: Option<Instant>, work: impl Future<Output = T>) -> Option<T> {
+/// Every [`STALL_NOTICE`] that passes without the work done, `waiting` is called with the time
+/// waited so far.
+pub fn block_on_until<T>(
+    deadline: Option<Instant>,
+    waiting: &dyn Fn(Duration),
+    work: impl Future<Output = T>,
+) -> Option<T> {
     runtime().block_on(async {
-        match deadline {
-            Some(d) => tokio::time::timeout_at(d.into(), work).await.ok(),
-            None => Some(work.await),
+        tokio::pin!(work);
+        let start = Instant::now();
+        let until = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(until);
+        loop {
+            tokio::select! {
+                out = &mut work => return Some(out),
+                _ = &mut until => return None,
+                _ = tokio::time::sleep(STALL_NOTICE) => waiting(start.elapsed()),
+            }
         }
     })
 }

@@ -18,7 +18,7 @@ mod fetching;
 mod scheduler;
 
 use crate::error::{Error, Result};
-use crate::fetch::runtime;
+use crate::fetch::{quiet_notice, runtime, STALL_NOTICE};
 use crate::geometry::{FrameRotation, OutputGeometry};
 use crate::paint::{
     fallback_levels, paint_runs, paint_runs_projective, Interpolation, Level, Painter,
@@ -86,9 +86,6 @@ pub struct PaintSpec {
     pub interpolation: Interpolation,
     pub painter: Painter,
 }
-
-/// How long without any news before the progress reporter is told what is awaited.
-const STALL_NOTICE: Duration = Duration::from_secs(2);
 
 /// Renders `geometry` from `survey` through the pipeline, giving up at `deadline`.
 pub fn render_pipelined(
@@ -260,12 +257,8 @@ impl<'a> EventLoop<'a> {
 
     /// What the render waits for, for a notice: "3 file(s) from host:port".
     fn awaited(&self, quiet: Duration) -> String {
-        format!(
-            "nothing has arrived for {:.0} s; waiting for {} file(s) from {}",
-            quiet.as_secs_f64(),
-            self.sched.in_flight,
-            self.sources()
-        )
+        let what = format!("{} file(s)", self.sched.in_flight);
+        quiet_notice(quiet, &what, &self.sources())
     }
 
     fn deadline_error(&self) -> Error {

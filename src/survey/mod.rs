@@ -11,8 +11,8 @@ pub use source::{DirSource, EmbeddedSource, TileSource, DEFAULT_EMBEDDED};
 use crate::error::{Error, Result};
 use crate::fetch::url::redact;
 use crate::fetch::{
-    block_on_until, rank_by_speed, Backend, FetchOptions, HttpBackend, Origin, Outcome,
-    HIPSLIST_MAX_BYTES, PROPERTIES_MAX_BYTES,
+    block_on_until, quiet_notice, rank_by_speed, Backend, FetchOptions, HttpBackend, Origin,
+    Outcome, HIPSLIST_MAX_BYTES, PROPERTIES_MAX_BYTES,
 };
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -50,6 +50,16 @@ impl Survey {
     /// `CDS/P/DSS2/color` (resolved through the HiPS list), `embedded:NAME`, or (with `None`)
     /// the embedded default survey.
     pub fn open_with(location: Option<&str>, opts: &OpenOptions) -> Result<Survey> {
+        Self::open_watched(location, opts, &|_| {})
+    }
+
+    /// [`Survey::open_with`], telling `waiting` what it waits for whenever a server has said
+    /// nothing for a couple of seconds.
+    pub fn open_watched(
+        location: Option<&str>,
+        opts: &OpenOptions,
+        waiting: &dyn Fn(&str),
+    ) -> Result<Survey> {
         let location = location.unwrap_or("").trim();
         let local = |label: String, source: Arc<dyn TileSource>| {
             Self::from_backend(label, Backend::Local(source), opts)
@@ -64,13 +74,13 @@ impl Survey {
             let (label, source) = dir_source(PathBuf::from(path), location)?;
             local(label, source)
         } else if location.starts_with("http://") || location.starts_with("https://") {
-            open_http(redact(location), vec![location.to_string()], opts)
+            open_http(redact(location), vec![location.to_string()], opts, waiting)
         } else if location.contains("://") {
             Err(Error::UnsupportedLocation(location.to_string()))
         } else if !PathBuf::from(location).exists() && looks_like_id(location) {
-            let records = load_hipslist(opts)?;
+            let records = load_hipslist(opts, waiting)?;
             let record = resolve(location, &records)?;
-            open_http(record.id.clone(), record.urls.clone(), opts)
+            open_http(record.id.clone(), record.urls.clone(), opts, waiting)
         } else {
             let (label, source) = dir_source(PathBuf::from(location), location)?;
             local(label, source)
@@ -163,15 +173,22 @@ fn properties_from(
 /// Opens a survey served at `urls` (main URL first, then mirrors): reads its properties
 /// (trying each URL in turn), then ranks the URLs and the mirrors its properties list by a quick
 /// probe, fastest first.
-fn open_http(label: String, urls: Vec<String>, opts: &OpenOptions) -> Result<Survey> {
+fn open_http(
+    label: String,
+    urls: Vec<String>,
+    opts: &OpenOptions,
+    waiting: &dyn Fn(&str),
+) -> Result<Survey> {
     let normalise = |u: &str| u.trim().trim_end_matches('/').to_string();
     let mut candidates: Vec<String> = urls.iter().map(|u| normalise(u)).collect();
     candidates.dedup();
     let first = candidates.first().cloned().unwrap_or_default();
     let mut http = HttpBackend::new(&first, &opts.fetch)?;
     http.set_bases(candidates.clone());
+    let hosts = http.hosts().join(", ");
     let got = block_on_until(
         opts.deadline,
+        &|quiet| waiting(&quiet_notice(quiet, "the survey's `properties`", &hosts)),
         http.get("properties", PROPERTIES_MAX_BYTES, false),
     );
     let (bytes, origin) = properties_from(got, &label, http.hosts())?;
@@ -187,7 +204,8 @@ fn open_http(label: String, urls: Vec<String>, opts: &OpenOptions) -> Result<Sur
         }
     }
     if candidates.len() > 1 {
-        let ranked = block_on_until(opts.deadline, rank_by_speed(http.client(), candidates));
+        let probe = rank_by_speed(http.client(), candidates);
+        let ranked = block_on_until(opts.deadline, &|_| {}, probe);
         if let Some(ranked) = ranked {
             http.set_bases(ranked);
         }
@@ -202,7 +220,7 @@ fn open_http(label: String, urls: Vec<String>, opts: &OpenOptions) -> Result<Sur
 
 /// The HiPS list to resolve IDs with: `--hipslist` (a file, or a URL fetched through the disk
 /// cache) or the built-in one.
-fn load_hipslist(opts: &OpenOptions) -> Result<Vec<HipsRecord>> {
+fn load_hipslist(opts: &OpenOptions, waiting: &dyn Fn(&str)) -> Result<Vec<HipsRecord>> {
     let Some(location) = &opts.hipslist else {
         return Ok(parse_list(BUILTIN_HIPSLIST));
     };
@@ -216,7 +234,12 @@ fn load_hipslist(opts: &OpenOptions) -> Result<Vec<HipsRecord>> {
             .filter(|(_, name)| !name.is_empty())
             .ok_or_else(|| fail("the URL names no file".into()))?;
         let http = HttpBackend::new(dir, &opts.fetch)?;
-        let got = block_on_until(opts.deadline, http.get(name, HIPSLIST_MAX_BYTES, false));
+        let hosts = http.hosts().join(", ");
+        let got = block_on_until(
+            opts.deadline,
+            &|quiet| waiting(&quiet_notice(quiet, "the HiPS list", &hosts)),
+            http.get(name, HIPSLIST_MAX_BYTES, false),
+        );
         match got.ok_or_else(|| fail("the deadline passed".into()))? {
             Outcome::Found(bytes, origin) => {
                 if origin == Origin::Network {
