@@ -5,13 +5,15 @@
 //! [`cache`] (local, HTTP with retries and mirrors, disk cache) → [`tile`] (addressing,
 //! decoding, orientation) → [`geometry`] (output WCS, frames) → [`plan`] (order, buckets of
 //! pixels per tile) → [`pipeline`] (fetch, decode and paint overlapped) → [`store`] and
-//! [`paint`] → [`encode`]; [`render`] runs it from request to file.
+//! [`paint`] → [`encode`]; [`render`] runs it from request to file. Beneath them, [`fits`]
+//! reads header cards and the images of FITS tiles.
 
 pub mod cache;
 pub mod encode;
 pub mod error;
 pub mod fetch;
 pub(crate) mod files;
+pub mod fits;
 pub mod geometry;
 pub mod paint;
 pub mod pipeline;

@@ -1,9 +1,9 @@
 //! FITS output: float32 image (or 3-plane RGB cube) with the full celestial WCS and credits.
 
 use crate::error::{Error, Result};
+use crate::fits::parse_fits_number;
 use crate::geometry::OutputGeometry;
 use crate::raster::Raster;
-use crate::tile::fits::parse_fits_number;
 use fitsio::images::{ImageDescription, ImageType};
 use fitsio::FitsFile;
 use std::ffi::CString;

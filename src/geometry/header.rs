@@ -2,11 +2,8 @@
 //! as astropy's `Header.totextfile` writes), or a JSON object of cards (hips2fits's `wcs=`).
 
 use crate::error::{Error, Result};
-use crate::tile::fits::{card_value, header_cards};
+use crate::fits::{card_value, header_cards, Cards};
 use std::path::Path;
-
-/// Header cards as (KEYWORD, raw value) pairs, in file order, quotes stripped from strings.
-pub type Cards = Vec<(String, String)>;
 
 /// The most bytes of a header file that are read: a text or JSON header must fit, and of a FITS
 /// file only its primary header (which is far smaller) is needed.

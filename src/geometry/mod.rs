@@ -8,11 +8,12 @@
 mod frame;
 mod header;
 
+pub use crate::fits::Cards;
 pub use frame::{lonlat_to_xyz, xyz_to_lonlat, Frame, FrameRotation};
-pub use header::{parse_header_bytes, read_header_file, Cards};
+pub use header::{parse_header_bytes, read_header_file, HEADER_MAX_BYTES};
 
 use crate::error::{Error, Result};
-use crate::tile::fits::{find_card, parse_fits_number};
+use crate::fits::{find_card, parse_fits_number};
 use wcs::{ImgXY, WCSParams, WCS};
 
 /// The projection codes accepted in CTYPE and `--projection`: the projections of mapproj (through

@@ -7,8 +7,9 @@
 //! a body cut short (a JPEG without its end marker, a PNG without IEND, a FITS without its full
 //! data) is an error rather than a half-grey tile.
 
-use super::{allsky_grid_columns, read_fits_image, TileFormat};
+use super::{allsky_grid_columns, TileFormat};
 use crate::error::{Error, Result};
+use crate::fits::{check_fits_complete, read_fits_image};
 use crate::raster::Raster;
 use std::io::{Cursor, Read};
 
@@ -93,7 +94,8 @@ pub fn decode_raster(
     };
     match format {
         TileFormat::Fits => {
-            let grey = read_fits_image(bytes, shape).map_err(|e| Error::decode(what, e))?;
+            let grey = read_fits_image(bytes, |w, h| shape.check(w, h))
+                .map_err(|e| Error::decode(what, e))?;
             Ok(if channels == 1 {
                 grey
             } else {
@@ -142,7 +144,7 @@ pub fn check_complete(bytes: &[u8], format: TileFormat) -> std::result::Result<(
             "the PNG ends without its IEND chunk after {} bytes",
             bytes.len()
         )),
-        TileFormat::Fits => super::fits::check_fits_complete(bytes),
+        TileFormat::Fits => check_fits_complete(bytes),
         _ => Ok(()),
     }
 }

@@ -2,11 +2,9 @@
 
 mod allsky;
 mod decode;
-pub(crate) mod fits;
 
 pub use allsky::{allsky_grid_columns, slice_allsky};
 pub use decode::{check_complete, decode_raster, Shape, ALLSKY_MAX_PIXELS};
-pub use fits::read_fits_image;
 
 use crate::raster::Raster;
 

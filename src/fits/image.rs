@@ -1,16 +1,14 @@
-//! A lenient reader for the primary image of a FITS tile, as real CDS tiles are written.
+//! A lenient reader for the primary image of a FITS file, as real CDS tiles are written.
 //!
 //! Strict readers reject real tiles: `BLANK = -32768.0` written as a float literal, and files that
 //! stop right after the last data byte without the padding to 2880 bytes. This reader accepts
 //! both, applies BSCALE/BZERO, maps BLANK and NaN to "no data", and returns the image in display
-//! orientation (FITS stores the bottom row first).
+//! orientation (FITS stores the bottom row first). The image's dimensions are checked by the
+//! caller before any pixel is read, so a header that lies about its size costs nothing.
 
-use super::decode::Shape;
+use super::cards::{find_card, header_cards, parse_fits_number};
 use crate::error::{Error, Result};
 use crate::raster::Raster;
-
-const CARD: usize = 80;
-const BLOCK: usize = 2880;
 
 /// The header keywords a tile reader needs.
 #[derive(Debug, Default)]
@@ -21,80 +19,6 @@ struct ImageHeader {
     bzero: f64,
     blank: Option<f64>,
     data_start: usize,
-}
-
-/// Parses the value part of a header card (after `= `): a number, a logical or a quoted string.
-pub(crate) fn card_value(raw: &str) -> &str {
-    let raw = raw.trim_start();
-    if let Some(rest) = raw.strip_prefix('\'') {
-        // A string ends at a quote not followed by another quote.
-        let bytes = rest.as_bytes();
-        let mut k = 0;
-        while k < bytes.len() {
-            if bytes[k] == b'\'' {
-                if bytes.get(k + 1) == Some(&b'\'') {
-                    k += 2;
-                    continue;
-                }
-                return &rest[..k];
-            }
-            k += 1;
-        }
-        rest
-    } else {
-        raw.split('/').next().unwrap_or("").trim()
-    }
-}
-
-/// The value of the last card named `key` (FITS readers take the last of repeated keys).
-pub(crate) fn find_card<'c>(cards: &'c [(String, String)], key: &str) -> Option<&'c str> {
-    cards
-        .iter()
-        .rev()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-}
-
-/// Parses a FITS number, accepting the Fortran `D` exponent.
-pub(crate) fn parse_fits_number(v: &str) -> Option<f64> {
-    v.trim().replace(['D', 'd'], "E").parse::<f64>().ok()
-}
-
-/// Splits a FITS header into (keyword, raw value) pairs up to END; returns them and the header
-/// length rounded up to whole blocks. Cards are checked to be printable ASCII before they are
-/// read as text, as the standard requires, so no byte can split a character.
-pub(crate) fn header_cards(bytes: &[u8]) -> Result<(Vec<(String, String)>, usize)> {
-    let mut cards = Vec::new();
-    let mut at = 0;
-    loop {
-        let Some(card) = bytes.get(at..at + CARD) else {
-            return Err(Error::decode(
-                "FITS header",
-                "no END card before the end of the file",
-            ));
-        };
-        at += CARD;
-        if let Some(bad) = card.iter().position(|b| !(0x20..=0x7e).contains(b)) {
-            return Err(Error::decode(
-                "FITS header",
-                format!(
-                    "card {} holds byte 0x{:02x}, which is not printable ASCII",
-                    at / CARD,
-                    card[bad]
-                ),
-            ));
-        }
-        // Printable ASCII is valid UTF-8, one byte a character.
-        let card = String::from_utf8_lossy(card);
-        let key = card[..8].trim_end().to_string();
-        if key == "END" {
-            break;
-        }
-        if &card[8..10] == "= " {
-            cards.push((key, card_value(&card[10..]).to_string()));
-        }
-    }
-    Ok((cards, at.div_ceil(BLOCK) * BLOCK))
 }
 
 fn parse_header(bytes: &[u8]) -> Result<ImageHeader> {
@@ -178,14 +102,15 @@ pub(crate) fn check_fits_complete(bytes: &[u8]) -> std::result::Result<(), Strin
         .map_err(|e| e.to_string())
 }
 
-/// Decodes the first plane of the primary image of an (uncompressed) FITS file, after checking
-/// that its dimensions are `shape`'s.
-pub fn read_fits_image(bytes: &[u8], shape: Shape) -> Result<Raster> {
+/// Decodes the first plane of the primary image of an (uncompressed) FITS file, after `check`
+/// has accepted its width and height.
+pub fn read_fits_image(
+    bytes: &[u8],
+    check: impl FnOnce(u64, u64) -> std::result::Result<(), String>,
+) -> Result<Raster> {
     let h = parse_header(bytes)?;
     let (width, height) = (h.naxis[0], h.naxis[1]);
-    shape
-        .check(width as u64, height as u64)
-        .map_err(|e| Error::decode("FITS tile", e))?;
+    check(width as u64, height as u64).map_err(|e| Error::decode("FITS tile", e))?;
     let size = (h.bitpix.unsigned_abs() / 8) as usize;
     let data = first_plane(bytes, &h)?;
     let scale = |raw: f64| -> f32 {
@@ -232,7 +157,9 @@ fn be<const N: usize>(chunk: &[u8]) -> [u8; N] {
 
 #[cfg(test)]
 mod tests {
+    use super::super::cards::BLOCK;
     use super::*;
+    use crate::tile::Shape;
 
     /// Writes a minimal FITS file with the given extra cards and big-endian data, unpadded.
     pub(crate) fn fits_bytes(
@@ -275,7 +202,7 @@ mod tests {
             ],
             &data,
         );
-        let r = read_fits_image(&bytes, Shape::Tile(2)).unwrap();
+        let r = read_fits_image(&bytes, |w, h| Shape::Tile(2).check(w, h)).unwrap();
         // File rows: [1, 2], [blank, 4]; display flips them.
         assert!(r.data[0].is_nan());
         assert_eq!(&r.data[1..], &[18.0, 12.0, 14.0]);
@@ -291,12 +218,15 @@ mod tests {
             (-64, 7f64.to_be_bytes().to_vec()),
         ];
         for (bitpix, data) in cases {
-            let r = read_fits_image(&fits_bytes(bitpix, 1, 1, &[], &data), Shape::Tile(1)).unwrap();
+            let r = read_fits_image(&fits_bytes(bitpix, 1, 1, &[], &data), |w, h| {
+                Shape::Tile(1).check(w, h)
+            })
+            .unwrap();
             assert_eq!(r.data, vec![7.0], "BITPIX {bitpix}");
         }
         let nan = read_fits_image(
             &fits_bytes(-32, 1, 1, &[], &f32::NAN.to_be_bytes()),
-            Shape::Tile(1),
+            |w, h| Shape::Tile(1).check(w, h),
         )
         .unwrap();
         assert!(nan.data[0].is_nan());
@@ -304,13 +234,17 @@ mod tests {
 
     #[test]
     fn broken_files_are_errors() {
-        assert!(read_fits_image(b"not a fits file", Shape::Tile(1)).is_err());
+        assert!(read_fits_image(b"not a fits file", |w, h| Shape::Tile(1).check(w, h)).is_err());
         let short = fits_bytes(16, 4, 4, &[], &[0u8; 10]);
-        let err = read_fits_image(&short, Shape::Tile(4))
+        let err = read_fits_image(&short, |w, h| Shape::Tile(4).check(w, h))
             .unwrap_err()
             .to_string();
         assert!(err.contains("truncated"), "{err}");
-        assert!(read_fits_image(&fits_bytes(12, 1, 1, &[], &[0u8; 2]), Shape::Tile(1)).is_err());
+        assert!(
+            read_fits_image(&fits_bytes(12, 1, 1, &[], &[0u8; 2]), |w, h| Shape::Tile(1)
+                .check(w, h))
+            .is_err()
+        );
     }
 
     #[test]
@@ -318,14 +252,14 @@ mod tests {
         // A two-byte UTF-8 character across the end of the keyword field.
         let mut bytes = fits_bytes(8, 1, 1, &["BSCALE \u{e9}=                  2.0"], &[1]);
         assert!(std::str::from_utf8(&bytes[400..480]).is_ok());
-        let err = read_fits_image(&bytes, Shape::Tile(1))
+        let err = read_fits_image(&bytes, |w, h| Shape::Tile(1).check(w, h))
             .unwrap_err()
             .to_string();
         assert!(err.contains("not printable ASCII"), "{err}");
         bytes[405] = 0xff;
-        assert!(read_fits_image(&bytes, Shape::Tile(1)).is_err());
+        assert!(read_fits_image(&bytes, |w, h| Shape::Tile(1).check(w, h)).is_err());
         let huge = fits_bytes(-64, 60000, 60000, &[], &[]);
-        let err = read_fits_image(&huge, Shape::Tile(512))
+        let err = read_fits_image(&huge, |w, h| Shape::Tile(512).check(w, h))
             .unwrap_err()
             .to_string();
         assert!(err.contains("expected 512×512"), "{err}");
