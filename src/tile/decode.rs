@@ -172,7 +172,12 @@ fn decode_picture(
     limits.max_alloc = Some(16 * shape.max_pixels() + (1 << 20));
     let mut decoder = reader();
     decoder.limits(limits);
-    let img = decoder.decode().map_err(|e| e.to_string())?;
+    // zune-jpeg 0.5.15 (image's JPEG decoder) panics on some malformed scans: an index out of
+    // range in its IDCT, found by the picture_tile fuzzer (fuzz/regressions/picture_tile/). Such
+    // a file fails like any other that does not decode.
+    let img = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decoder.decode()))
+        .map_err(|_| "the image decoder failed on this file".to_string())?
+        .map_err(|e| e.to_string())?;
     let (width, height) = (img.width() as usize, img.height() as usize);
     let mut data = Vec::with_capacity(width * height * channels);
     if channels == 1 {
