@@ -26,6 +26,8 @@ use crate::files::{read_regular_file, sweep_stale, temp_prefix};
 use reqwest::Url;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// Default size cap: 2 GB.
@@ -50,8 +52,86 @@ pub enum Cached {
 /// The cache folder of one survey.
 #[derive(Debug, Clone)]
 pub struct DiskCache {
-    layout: PathBuf,
+    root: Arc<CacheRoot>,
     survey_dir: PathBuf,
+}
+
+/// hipscut's folder inside a cache folder, shared by the surveys cached there: its size is
+/// measured on the first write, then tracked in memory, and kept under `cap` by eviction on a
+/// background thread.
+#[derive(Debug)]
+pub struct CacheRoot {
+    layout: PathBuf,
+    cap: u64,
+    /// Bytes held, as last measured plus what was written since (a soft figure: writes that
+    /// race with a measurement may be counted twice, which only brings eviction forward).
+    size: AtomicU64,
+    measured: AtomicBool,
+    /// A measurement or an eviction is running.
+    busy: AtomicBool,
+    written: AtomicBool,
+}
+
+impl CacheRoot {
+    /// Opens (creating it if needed) hipscut's folder inside the cache folder `root`, and sweeps
+    /// the temporary files of processes that died.
+    pub fn open(root: &Path, cap: u64) -> std::io::Result<Arc<Self>> {
+        let layout = root.join(LAYOUT_DIR);
+        std::fs::create_dir_all(layout.join(TMP_DIR))?;
+        let tag = layout.join("CACHEDIR.TAG");
+        if !tag.exists() {
+            write_atomically(&layout, &tag, CACHEDIR_TAG.as_bytes())?;
+        }
+        sweep_stale(&layout.join(TMP_DIR), TMP_TAG);
+        Ok(Arc::new(CacheRoot {
+            layout,
+            cap,
+            size: AtomicU64::new(0),
+            measured: AtomicBool::new(false),
+            busy: AtomicBool::new(false),
+            written: AtomicBool::new(false),
+        }))
+    }
+
+    /// The bytes the cache holds, as tracked (`None` before the first measurement).
+    pub fn size(&self) -> Option<u64> {
+        self.measured
+            .load(Ordering::Acquire)
+            .then(|| self.size.load(Ordering::Relaxed))
+    }
+
+    /// Counts a write; measures the folder the first time, evicts when over the cap. Both run on
+    /// a thread of their own, one at a time.
+    fn added(self: &Arc<Self>, bytes: u64) {
+        self.written.store(true, Ordering::Relaxed);
+        let size = self.size.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        let measured = self.measured.load(Ordering::Acquire);
+        if (measured && size <= self.cap) || self.busy.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let root = Arc::clone(self);
+        let spawned = std::thread::Builder::new()
+            .name("hipscut-cache".into())
+            .spawn(move || {
+                root.size
+                    .store(evict(&root.layout, root.cap), Ordering::Relaxed);
+                root.measured.store(true, Ordering::Release);
+                root.busy.store(false, Ordering::Release);
+            });
+        if spawned.is_err() {
+            self.busy.store(false, Ordering::Release);
+        }
+    }
+
+    /// Brings the cache under its cap now, if anything was written: for a process about to exit,
+    /// which cannot leave the eviction to a background thread.
+    pub fn settle(&self) {
+        if self.written.load(Ordering::Relaxed) {
+            self.size
+                .store(evict(&self.layout, self.cap), Ordering::Relaxed);
+            self.measured.store(true, Ordering::Release);
+        }
+    }
 }
 
 /// The default cache folder: `$XDG_CACHE_HOME/hipscut`, else `~/.cache/hipscut`.
@@ -64,18 +144,10 @@ pub fn default_cache_root() -> Option<PathBuf> {
 }
 
 impl DiskCache {
-    /// The cache of the survey at `url` (normalised), under the cache folder `root`. Creates
-    /// the layout, sweeps the temporary files of processes that died, and refuses a survey
-    /// folder that records another URL.
-    pub fn open(root: &Path, url: &Url) -> std::io::Result<Self> {
-        let layout = root.join(LAYOUT_DIR);
-        std::fs::create_dir_all(layout.join(TMP_DIR))?;
-        let tag = layout.join("CACHEDIR.TAG");
-        if !tag.exists() {
-            write_atomically(&layout, &tag, CACHEDIR_TAG.as_bytes())?;
-        }
-        sweep_stale(&layout.join(TMP_DIR), TMP_TAG);
-        let survey_dir = layout.join(SURVEYS_DIR).join(cache_key(url));
+    /// The cache of the survey at `url` (normalised), in the cache folder `root`. Refuses a
+    /// survey folder that records another URL.
+    pub fn open_in(root: &Arc<CacheRoot>, url: &Url) -> std::io::Result<Self> {
+        let survey_dir = root.layout.join(SURVEYS_DIR).join(cache_key(url));
         let marker = survey_dir.join(MARKER);
         let owner = crate::fetch::url::base_string(url);
         match std::fs::read(&marker) {
@@ -88,10 +160,18 @@ impl DiskCache {
             }
             Err(_) => {
                 std::fs::create_dir_all(&survey_dir)?;
-                write_atomically(&layout, &marker, owner.as_bytes())?;
+                write_atomically(&root.layout, &marker, owner.as_bytes())?;
             }
         }
-        Ok(DiskCache { layout, survey_dir })
+        Ok(DiskCache {
+            root: Arc::clone(root),
+            survey_dir,
+        })
+    }
+
+    /// [`DiskCache::open_in`] a cache folder of its own, with the default cap.
+    pub fn open(root: &Path, url: &Url) -> std::io::Result<Self> {
+        Self::open_in(&CacheRoot::open(root, DEFAULT_CACHE_SIZE)?, url)
     }
 
     /// The survey's folder.
@@ -149,21 +229,29 @@ impl DiskCache {
     /// Stores a file (atomically).
     pub fn put(&self, rel_path: &str, bytes: &[u8]) -> std::io::Result<()> {
         let path = self.path_of(rel_path).ok_or_else(unsafe_path)?;
-        write_atomically(&self.layout, &path, bytes)?;
+        write_atomically(&self.root.layout, &path, bytes)?;
         let _ = std::fs::remove_file(Self::marker_of(&path));
+        self.root.added(bytes.len() as u64);
         Ok(())
     }
 
     /// Remembers that the server has no such file.
     pub fn put_missing(&self, rel_path: &str) -> std::io::Result<()> {
         let path = self.path_of(rel_path).ok_or_else(unsafe_path)?;
-        write_atomically(&self.layout, &Self::marker_of(&path), b"")
+        write_atomically(&self.root.layout, &Self::marker_of(&path), b"")?;
+        self.root.added(0);
+        Ok(())
     }
 
     /// Deletes the least recently used entries of the whole cache (all surveys) until it holds
     /// at most `cap` bytes. Returns the bytes it holds afterwards.
     pub fn evict_to(&self, cap: u64) -> u64 {
-        evict(&self.layout, cap)
+        evict(&self.root.layout, cap)
+    }
+
+    /// The cache folder this survey's folder is in.
+    pub fn root(&self) -> &Arc<CacheRoot> {
+        &self.root
     }
 }
 

@@ -47,10 +47,10 @@ pub struct RenderArgs {
     #[arg(long, value_name = "DIR|URL|ID")]
     pub survey: Option<String>,
     /// Longitude of the image centre, degrees in --frame [default: the survey's initial view].
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, requires = "lat")]
     pub lon: Option<f64>,
     /// Latitude of the image centre, degrees in --frame [default: the survey's initial view].
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, requires = "lon")]
     pub lat: Option<f64>,
     /// Frame of --lon/--lat and of the output WCS.
     #[arg(long, value_enum, default_value_t = FrameArg::Icrs)]
@@ -325,6 +325,20 @@ pub fn run(cli: Cli) -> Result<()> {
             print!("{}", survey.describe());
             Ok(())
         }
+    }
+}
+
+/// The command-line flag that changes the outcome of an error, if one does (the library's
+/// messages do not name flags).
+pub fn hint(e: &hipscut::Error) -> Option<&'static str> {
+    use hipscut::Error as E;
+    match e {
+        E::Deadline { .. } => Some("a slower server needs a longer --deadline (0: none)"),
+        E::StrictFailure { .. } => {
+            Some("without --strict, failed tiles fall back to their parents")
+        }
+        E::EmptyRender { .. } => Some("--allow-empty accepts an empty image"),
+        _ => None,
     }
 }
 

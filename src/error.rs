@@ -23,7 +23,7 @@ pub enum Error {
     AmbiguousSurveyId { id: String, candidates: String },
     #[error("cannot read the HiPS list {location}: {reason}")]
     HipsList { location: String, reason: String },
-    #[error("{count} tile(s) failed and --strict is set; first: {first}")]
+    #[error("{count} tile(s) failed and strict mode is on; first: {first}")]
     StrictFailure { count: usize, first: String },
     #[error("tile format `{wanted}` is not offered by this survey (it has: {offered})")]
     TileFormatNotOffered { wanted: String, offered: String },
@@ -39,11 +39,11 @@ pub enum Error {
     RefusedProjection(String),
     #[error("unsupported output file `{0}`: the name must end in .fits, .png or .jpg")]
     UnsupportedOutput(PathBuf),
-    #[error("the render did not finish before its deadline (--deadline): {awaited} file(s) were still awaited from {hosts}")]
+    #[error("the render did not finish before its deadline: {awaited} file(s) were still awaited from {hosts}")]
     Deadline { awaited: usize, hosts: String },
     #[error("{0}")]
     Internal(String),
-    #[error("no output pixel received data from {survey} in the field {field} ({tiles}); the survey has nothing there at the chosen order (--allow-empty accepts an empty image)")]
+    #[error("no output pixel received data from {survey} in the field {field} ({tiles}); the survey has nothing there at the chosen order")]
     EmptyRender {
         survey: String,
         field: String,
@@ -55,7 +55,59 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// What kind of failure an error is: the CLI maps kinds to exit statuses, a service to HTTP
+/// statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The request is wrong: a parameter, a header, a file name, a survey name.
+    BadRequest,
+    /// The survey could not be read as it should: unreachable, failing, too slow, broken.
+    Unreachable,
+    /// The request is fine but there is nothing to show: no survey by that ID, no data there.
+    NotFound,
+    /// A bug in hipscut.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The process exit status for this kind (2 as for usage errors, then 3, 4; 70 is
+    /// sysexits' EX_SOFTWARE).
+    pub fn exit_status(self) -> u8 {
+        match self {
+            ErrorKind::BadRequest => 2,
+            ErrorKind::Unreachable => 3,
+            ErrorKind::NotFound => 4,
+            ErrorKind::Internal => 70,
+        }
+    }
+}
+
 impl Error {
+    /// The kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Io { .. }
+            | Error::UnsupportedLocation(_)
+            | Error::AmbiguousSurveyId { .. }
+            | Error::TileFormatNotOffered { .. }
+            | Error::InvalidParameter(_)
+            | Error::InvalidWcs(_)
+            | Error::UnknownProjection(_)
+            | Error::RefusedProjection(_)
+            | Error::UnsupportedOutput(_)
+            | Error::Write { .. } => ErrorKind::BadRequest,
+            Error::SurveyUnreachable { .. }
+            | Error::Properties(_)
+            | Error::HipsList { .. }
+            | Error::StrictFailure { .. }
+            | Error::Decode { .. }
+            | Error::Deadline { .. } => ErrorKind::Unreachable,
+            Error::UnknownSurveyId { .. } | Error::EmptyRender { .. } => ErrorKind::NotFound,
+            Error::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),

@@ -10,6 +10,7 @@
 
 pub mod cache;
 pub mod encode;
+pub mod engine;
 pub mod error;
 pub mod fetch;
 pub(crate) mod files;
@@ -24,7 +25,8 @@ pub mod store;
 pub mod survey;
 pub mod tile;
 
-pub use error::{Error, Result};
+pub use engine::{Engine, EngineOptions};
+pub use error::{Error, ErrorKind, Result};
 pub use pipeline::{Progress, RenderStats};
 pub use raster::Raster;
 pub use render::{

@@ -25,7 +25,12 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
+            let library = e.downcast_ref::<hipscut::Error>();
+            if let Some(hint) = library.and_then(cli::hint) {
+                eprintln!("hint: {hint}");
+            }
+            let kind = library.map_or(hipscut::ErrorKind::BadRequest, hipscut::Error::kind);
+            std::process::ExitCode::from(kind.exit_status())
         }
     }
 }

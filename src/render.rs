@@ -1,18 +1,21 @@
 //! A render from request to file: resolve the view and the order, run the pipeline, encode.
 
 use crate::encode::{
-    check_output, write_atomically, write_fits, write_picture, LinearStretch, OutputFormat,
-    OutputMeta,
+    write_atomically, write_fits, write_picture, LinearStretch, OutputFormat, OutputMeta,
 };
+use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::fetch::block_on;
 use crate::geometry::{read_header_file, Frame, FrameRotation, OutputGeometry, View};
 use crate::paint::{Interpolation, Painter};
+use crate::pipeline::workers::Workers;
 use crate::pipeline::{render_pipelined, PaintSpec, Progress, RenderStats, Silent};
 use crate::plan::choose_order;
 use crate::raster::Raster;
 use crate::survey::{OpenOptions, Survey};
 use crate::tile::TileFormat;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Fields wider than this (degrees) get AIT when no projection is named: TAN cannot show them.
@@ -46,6 +49,7 @@ pub struct RenderRequest {
 }
 
 /// A rendered image with what is needed to encode and report it.
+#[derive(Debug)]
 pub struct Rendered {
     pub image: Raster,
     pub geometry: OutputGeometry,
@@ -65,7 +69,11 @@ pub fn resolve_view(survey: &Survey, req: &RenderRequest) -> Result<View> {
             (Some(ra), Some(dec)) => FrameRotation::new(Frame::Icrs, frame).apply_deg(ra, dec),
             _ => (0.0, 0.0),
         },
-        _ => return Err(Error::invalid("give both --lon and --lat, or neither")),
+        _ => {
+            return Err(Error::invalid(
+                "give both the longitude and the latitude, or neither",
+            ))
+        }
     };
     let fov = req.fov.or(p.initial_fov).unwrap_or(1.0);
     let projection = req
@@ -98,7 +106,9 @@ pub fn resolve_geometry(survey: &Survey, req: &RenderRequest) -> Result<OutputGe
     }
 }
 
-/// Renders the requested field of `survey` into a float raster.
+/// Renders the requested field of `survey` into a float raster, blocking (from any thread).
+/// It uses a process-wide pool of painters and keeps no decoded tile; an [`Engine`] shares
+/// them between renders.
 pub fn render(survey: &Survey, req: &RenderRequest) -> Result<Rendered> {
     render_with_progress(survey, req, &Silent)
 }
@@ -110,11 +120,22 @@ pub fn render_with_progress(
     progress: &dyn Progress,
 ) -> Result<Rendered> {
     let until = req.deadline.map(|d| Instant::now() + d);
-    render_until(survey, req, progress, until)
+    block_on(render_on(one_shot_workers()?, survey, req, progress, until))
 }
 
-/// [`render_with_progress`], giving up at `until`.
-fn render_until(
+/// The workers of the blocking functions: one pool, no decoded tile kept.
+fn one_shot_workers() -> Result<&'static Arc<Workers>> {
+    static WORKERS: OnceLock<Arc<Workers>> = OnceLock::new();
+    if let Some(w) = WORKERS.get() {
+        return Ok(w);
+    }
+    let workers = Arc::new(Workers::new(0, 0, None)?);
+    Ok(WORKERS.get_or_init(|| workers))
+}
+
+/// Renders `req` from `survey` on `workers`, giving up at `until`.
+pub(crate) async fn render_on(
+    workers: &Arc<Workers>,
     survey: &Survey,
     req: &RenderRequest,
     progress: &dyn Progress,
@@ -136,7 +157,7 @@ fn render_until(
             })
         }
     };
-    let geometry = resolve_geometry(survey, req)?;
+    let geometry = Arc::new(resolve_geometry(survey, req)?);
     let pixel_deg = geometry
         .pixel_scale_deg()
         .ok_or_else(|| Error::InvalidWcs("the pixel scale cannot be measured".into()))?;
@@ -162,7 +183,15 @@ fn render_until(
         interpolation: req.interpolation,
         painter: req.painter,
     };
-    let (image, stats) = render_pipelined(survey, &geometry, spec, progress, until)?;
+    let (image, stats) = render_pipelined(
+        workers,
+        survey,
+        Arc::clone(&geometry),
+        spec,
+        progress,
+        until,
+    )
+    .await?;
     if req.strict && stats.failed > 0 {
         return Err(Error::StrictFailure {
             count: stats.failed,
@@ -184,7 +213,8 @@ fn render_until(
     }
     Ok(Rendered {
         image,
-        geometry,
+        geometry: Arc::try_unwrap(geometry)
+            .map_err(|_| Error::Internal("the output geometry is still shared".into()))?,
         order,
         tile_format: format,
         interpolation: req.interpolation,
@@ -223,7 +253,8 @@ pub fn write_rendered(survey: &Survey, rendered: &Rendered, output: &Path) -> Re
     })
 }
 
-/// Opens the survey, renders the request and writes `output`: the whole `render` command.
+/// Opens the survey, renders the request and writes `output`: the whole `render` command, on
+/// a one-shot [`Engine`].
 ///
 /// The output is checked first (its type, and that it can be written), so a bad name costs
 /// nothing. The deadline covers opening the survey as well as the render.
@@ -234,14 +265,8 @@ pub fn render_to_file(
     output: &Path,
     progress: &dyn Progress,
 ) -> Result<Rendered> {
-    check_output(output)?;
-    let until = req.deadline.map(|d| Instant::now() + d);
-    let open = OpenOptions {
-        deadline: until,
-        ..open.clone()
-    };
-    let survey = Survey::open_watched(survey, &open, &|notice| progress.waiting(notice))?;
-    let rendered = render_until(&survey, req, progress, until)?;
-    write_rendered(&survey, &rendered, output)?;
-    Ok(rendered)
+    let engine = Engine::one_shot(open)?;
+    let rendered = engine.render_file_blocking(survey, open, req, output, progress);
+    engine.settle_cache();
+    rendered
 }

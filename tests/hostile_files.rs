@@ -76,7 +76,7 @@ fn check_hostile_tile(survey: &Path, tile_path: &Path, body: Option<&[u8]>, need
     );
     std::fs::remove_file(&out).unwrap();
     let strict = render(survey, &out, &["--strict"]);
-    assert_eq!(strict.code, Some(1), "{needle}: {}", strict.stderr);
+    assert_eq!(strict.code, Some(3), "{needle}: {}", strict.stderr);
     assert!(strict.stderr.contains(needle), "{}", strict.stderr);
     assert!(!out.exists(), "--strict left an output");
     std::fs::remove_file(tile_path).unwrap();
@@ -183,7 +183,8 @@ fn bad_headers_and_properties_are_errors_not_panics() {
     for (flag, value, needle) in &cases {
         let args = ["render", flag, value, "-o", out.to_str().unwrap()];
         let run = run_measured(&args, &[], Duration::from_secs(30));
-        assert_eq!(run.code, Some(1), "{needle}: {}", run.stderr);
+        let expected = if *flag == "--wcs" { 2 } else { 3 };
+        assert_eq!(run.code, Some(expected), "{needle}: {}", run.stderr);
         assert!(
             run.stderr.contains(needle),
             "`{needle}` not in {}",
@@ -222,7 +223,7 @@ fn an_empty_field_is_an_error_unless_allowed() {
     let mut base = vec!["-q", "render", "--survey", s, "-o", o];
     base.extend(args(""));
     let run = run_measured(&base, &[], Duration::from_secs(30));
-    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert_eq!(run.code, Some(4), "{}", run.stderr);
     assert!(
         run.stderr.contains("no output pixel received data") && run.stderr.contains(s),
         "{}",
@@ -238,7 +239,7 @@ fn an_empty_field_is_an_error_unless_allowed() {
     strict.push("--strict");
     assert_eq!(
         run_measured(&strict, &[], Duration::from_secs(30)).code,
-        Some(1)
+        Some(4)
     );
     let mut allowed = base.clone();
     allowed.push("--allow-empty");
@@ -294,7 +295,7 @@ fn outputs_that_cannot_be_written_are_refused_before_any_work() {
             &[],
             Duration::from_secs(30),
         );
-        assert_eq!(run.code, Some(1), "{needle}: {}", run.stderr);
+        assert_eq!(run.code, Some(2), "{needle}: {}", run.stderr);
         assert!(
             run.stderr.contains(needle),
             "`{needle}` not in {}",
@@ -334,7 +335,7 @@ fn a_deadline_during_painting_ends_the_render_promptly() {
         full.wall.as_secs_f64(),
         run.wall.as_secs_f64()
     );
-    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert_eq!(run.code, Some(3), "{}", run.stderr);
     assert!(run.stderr.contains("deadline"), "{}", run.stderr);
     let allowed = deadline.parse::<f64>().unwrap() + 1.0;
     assert!(

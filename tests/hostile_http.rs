@@ -96,7 +96,7 @@ fn endless_and_cut_bodies_fail_without_being_cached() {
     // An endless `properties` is refused as such, quickly.
     server.fault("properties", Fault::Endless, Some(10));
     let run = render(&server.url(), &dir.path().join("c1"), &out, &QUICK);
-    assert_eq!(run.code, Some(1));
+    assert_eq!(run.code, Some(3));
     assert!(
         run.stderr.contains("longer than the 1048576 bytes"),
         "{}",
@@ -231,7 +231,7 @@ fn an_unresponsive_server_ends_within_the_deadline_naming_its_host() {
     // Default timeout and retries: only the deadline ends it.
     let flags = ["--fov", "40", "--deadline", "5"];
     let run = render(&server.url(), &cache, &out, &flags);
-    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert_eq!(run.code, Some(3), "{}", run.stderr);
     assert!(run.wall < Duration::from_secs(8), "took {:?}", run.wall);
     assert!(
         run.stderr.contains("deadline") && run.stderr.contains(&host),
@@ -248,7 +248,7 @@ fn an_unresponsive_server_ends_within_the_deadline_naming_its_host() {
     // not read from it).
     server.fault("properties", Fault::Hang(Duration::from_secs(60)), None);
     let run = render(&server.url(), &dir.path().join("cache2"), &out, &flags);
-    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert_eq!(run.code, Some(3), "{}", run.stderr);
     assert!(run.wall < Duration::from_secs(8), "took {:?}", run.wall);
     let notice = format!("waiting for the survey's `properties` from {host}");
     assert!(run.stderr.contains(&notice), "{}", run.stderr);
@@ -289,7 +289,7 @@ fn fallback_levels_after_a_timeout_are_fetched_together() {
     ];
     let run = render(&server.url(), &cache, &out, &flags);
     // Order 3, then 2, 1, 0 and the Allsky at once: two timeouts of 1 s (and a probe).
-    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert_eq!(run.code, Some(4), "{}", run.stderr);
     assert!(
         run.stderr.contains("no output pixel received data"),
         "{}",

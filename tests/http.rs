@@ -261,10 +261,9 @@ fn missing_and_broken_tiles_fall_back_to_their_parent() {
                 ..request()
             };
             let err = render(&survey, &strict)
-                .err()
-                .expect("strict fails")
+                .expect_err("strict fails")
                 .to_string();
-            assert!(err.contains("--strict"), "{err}");
+            assert!(err.contains("strict"), "{err}");
         }
     }
 }

@@ -1,11 +1,13 @@
 //! Getting survey files: from a directory, the embedded assets, or HTTP (with retries, mirrors
 //! and the disk cache), all behind one async `get` so the render pipeline has a single path.
 
+mod hosts;
 mod http;
 mod mirrors;
 pub(crate) mod url;
 
-pub use http::HttpBackend;
+pub use hosts::HostLimits;
+pub use http::{Fetcher, HttpBackend};
 pub use mirrors::rank_by_speed;
 
 use crate::survey::TileSource;
@@ -30,7 +32,7 @@ pub fn tile_max_bytes(shape: Shape) -> u64 {
 /// How files are fetched.
 #[derive(Debug, Clone)]
 pub struct FetchOptions {
-    /// Requests in flight at once.
+    /// Requests in flight at once to one host, across every render of an engine.
     pub concurrency: usize,
     /// Further attempts after a failed one (5xx, timeout, reset, truncated body).
     pub retries: u32,
@@ -62,9 +64,13 @@ impl Default for FetchOptions {
 /// Where a file came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
+    /// A local folder or the embedded assets.
     Local,
     Network,
+    /// The disk cache.
     Cache,
+    /// The engine's cache of decoded tiles (nothing was read).
+    Memory,
 }
 
 /// The result of asking for one file.
@@ -98,8 +104,14 @@ pub enum Backend {
 
 impl Backend {
     /// Fetches one file of at most `max_bytes`. `fresh` skips the cache (used to re-fetch a
-    /// body that did not decode).
-    pub async fn get(&self, rel_path: &str, max_bytes: u64, fresh: bool) -> Outcome {
+    /// body that did not decode). Retries and bytes are counted in `counters`.
+    pub async fn get(
+        &self,
+        rel_path: &str,
+        max_bytes: u64,
+        fresh: bool,
+        counters: &FetchCounters,
+    ) -> Outcome {
         match self {
             Backend::Local(source) => {
                 let (source, path) = (Arc::clone(source), rel_path.to_string());
@@ -111,7 +123,7 @@ impl Backend {
                     Err(e) => Outcome::Failed(format!("reader task failed: {e}")),
                 }
             }
-            Backend::Http(http) => http.get(rel_path, max_bytes, fresh).await,
+            Backend::Http(http) => http.get(rel_path, max_bytes, fresh, counters).await,
         }
     }
 
@@ -122,36 +134,11 @@ impl Backend {
         }
     }
 
-    /// Blocking fetch, for one-off files (`properties`) outside the pipeline; `None` if
-    /// `deadline` passed first.
-    pub fn get_blocking(
-        &self,
-        rel_path: &str,
-        max_bytes: u64,
-        deadline: Option<Instant>,
-    ) -> Option<Outcome> {
-        block_on_until(deadline, &|_| {}, self.get(rel_path, max_bytes, false))
-    }
-
     /// The hosts the survey is fetched from (none for local surveys), for messages.
     pub fn hosts(&self) -> Vec<String> {
         match self {
             Backend::Http(http) => http.hosts(),
             Backend::Local(_) => Vec::new(),
-        }
-    }
-
-    pub fn counters(&self) -> Option<&FetchCounters> {
-        match self {
-            Backend::Http(http) => Some(http.counters()),
-            Backend::Local(_) => None,
-        }
-    }
-
-    /// After a render: keeps the disk cache under its size cap.
-    pub fn trim_cache(&self) {
-        if let Backend::Http(http) = self {
-            http.trim_cache();
         }
     }
 }
@@ -167,35 +154,52 @@ pub fn quiet_notice(quiet: std::time::Duration, what: &str, hosts: &str) -> Stri
     )
 }
 
-/// Runs `work` on the fetch runtime, giving up at `deadline`: `None` if it passed first.
-/// Every [`STALL_NOTICE`] that passes without the work done, `waiting` is called with the time
-/// waited so far.
-pub fn block_on_until<T>(
+/// `work`, or `None` if `deadline` passed first. Every [`STALL_NOTICE`] that passes without the
+/// work done, `waiting` is called with the time waited so far.
+pub async fn until<T>(
     deadline: Option<Instant>,
-    waiting: &dyn Fn(Duration),
+    waiting: &(dyn Fn(Duration) + Sync),
     work: impl Future<Output = T>,
 ) -> Option<T> {
-    runtime().block_on(async {
-        tokio::pin!(work);
-        let start = Instant::now();
-        let until = async {
-            match deadline {
-                Some(d) => tokio::time::sleep_until(d.into()).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::pin!(until);
-        loop {
-            tokio::select! {
-                out = &mut work => return Some(out),
-                _ = &mut until => return None,
-                _ = tokio::time::sleep(STALL_NOTICE) => waiting(start.elapsed()),
-            }
+    tokio::pin!(work);
+    let start = Instant::now();
+    let until = async {
+        match deadline {
+            Some(d) => tokio::time::sleep_until(d.into()).await,
+            None => std::future::pending().await,
         }
-    })
+    };
+    tokio::pin!(until);
+    loop {
+        tokio::select! {
+            out = &mut work => return Some(out),
+            _ = &mut until => return None,
+            _ = tokio::time::sleep(STALL_NOTICE) => waiting(start.elapsed()),
+        }
+    }
 }
 
-/// The process-wide async runtime that runs fetches (2 worker threads: the work is I/O).
+/// Runs a future to its end from any thread: a plain one, a rayon worker, or a thread of
+/// another tokio runtime (where `Runtime::block_on` would panic). The future is polled here,
+/// with the fetch runtime's timers and sockets. (pollster polls it: tokio has no blocking
+/// entry point that is allowed inside a runtime.)
+pub fn block_on<F: Future>(work: F) -> F::Output {
+    let _context = runtime().enter();
+    pollster::block_on(work)
+}
+
+/// [`until`], blocking.
+pub fn block_on_until<T>(
+    deadline: Option<Instant>,
+    waiting: &(dyn Fn(Duration) + Sync),
+    work: impl Future<Output = T>,
+) -> Option<T> {
+    block_on(until(deadline, waiting, work))
+}
+
+/// The process-wide async runtime that runs fetches and the renders' event loops (2 worker
+/// threads: the work is I/O). Engines share it: a runtime owned by an engine could be dropped
+/// from inside an async context, which tokio forbids.
 pub fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {

@@ -10,15 +10,24 @@
 //! dependants wait for its parent (and the parent's neighbours) instead, down to the survey's
 //! shallowest order and then the Allsky, so the image has no hole where the survey has data.
 //!
-//! One deadline covers the render: when it passes, the fetch tasks are stopped and the render
-//! fails, naming the hosts it still waited for. Every fetch task is stopped whenever the
-//! render ends, and a panic in a decoder or painter becomes a failed tile or render.
+//! Tiles come through the engine's decoded-tile cache ([`decoded`]), so renders share them and
+//! a tile wanted by several renders at once is fetched and decoded once.
+//!
+//! The render is a future: its event loop runs on the async runtime and never blocks it; the
+//! CPU work (planning, decoding, painting) runs on the engine's rayon pool and reports back
+//! through channels. One deadline covers the render: when it passes, the fetch tasks are
+//! stopped and the render fails, naming the hosts it still waited for. However the render ends
+//! (finished, failed, or its future dropped), its fetch tasks are stopped and its painting jobs
+//! not started yet paint nothing; a panic in a task, decoder or painter becomes a failed tile
+//! or render.
 
+pub(crate) mod decoded;
 mod fetching;
 mod scheduler;
+pub(crate) mod workers;
 
 use crate::error::{Error, Result};
-use crate::fetch::{quiet_notice, runtime, STALL_NOTICE};
+use crate::fetch::{quiet_notice, FetchCounters, STALL_NOTICE};
 use crate::geometry::{FrameRotation, OutputGeometry};
 use crate::paint::{
     fallback_levels, paint_runs, paint_runs_projective, Interpolation, Level, Painter,
@@ -29,24 +38,28 @@ use crate::raster::Raster;
 use crate::store::BucketTiles;
 use crate::survey::Survey;
 use crate::tile::{TileFormat, TileId};
-use fetching::{internal_error, start_fetch, Event, Shared};
+use decoded::TileFetch;
+use fetching::{start_fetch, Event, Fetching};
 use scheduler::Scheduler;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Semaphore};
+use workers::{panic_message, Workers};
 
 /// Pixels painted by one job: large buckets are split so a small field still uses every core.
 const PIXELS_PER_JOB: usize = 16_384;
 
 /// Reports progress (the CLI draws bars; the library is silent by default).
-pub trait Progress: Sync {
+pub trait Progress: Send + Sync {
     /// `tiles` more tiles to fetch (called at the start and for each fallback).
     fn tiles_planned(&self, _tiles: usize) {}
     /// A tile was resolved (fetched, found missing, or failed).
     fn tile_done(&self) {}
+    /// `pixels` output pixels to paint.
     fn pixels_planned(&self, _pixels: u64) {}
+    /// `pixels` more output pixels painted.
     fn pixels_painted(&self, _pixels: u64) {}
     /// Nothing has arrived for a while: `notice` says what is awaited and from where.
     fn waiting(&self, _notice: &str) {}
@@ -56,41 +69,61 @@ pub trait Progress: Sync {
 pub struct Silent;
 impl Progress for Silent {}
 
-/// What a render fetched, and from where.
+/// What a render fetched, and from where: the render's own figures, whatever else the engine
+/// did at the same time.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RenderStats {
+    /// Tiles fetched from a server.
     pub fetched: usize,
+    /// Tiles read from the disk cache.
     pub from_cache: usize,
+    /// Tiles taken decoded from the engine's memory (fetched and decoded by an earlier or a
+    /// concurrent render).
+    pub from_memory: usize,
+    /// Tiles read from a local survey.
     pub local: usize,
+    /// Tiles the survey does not have.
     pub missing: usize,
+    /// Tiles that could not be fetched or decoded.
     pub failed: usize,
+    /// Requests tried again (after a failure, or on a mirror).
     pub retried: u64,
+    /// Bytes received from servers.
     pub bytes: u64,
+    /// Whether an Allsky file filled in.
     pub allsky_used: bool,
     /// The most decoded tiles held at once (a measure of the pipeline's memory).
     pub peak_tiles_held: usize,
+    /// Output pixels painted.
     pub pixels_painted: u64,
     /// Pixels sampled one by one: all of them with the precise painter; with the projective
     /// one, those near tile borders, no data, or too distorted a projection.
     pub pixels_precise: u64,
+    /// Why tiles failed, in the order they did.
     pub failures: Vec<String>,
 }
 
 /// How the pipeline reads and paints tiles.
 #[derive(Debug, Clone, Copy)]
 pub struct PaintSpec {
+    /// The HEALPix order of the tiles.
     pub order: u8,
+    /// The tile format read.
     pub format: TileFormat,
     /// 1 (grey or FITS values) or 3 (RGB).
     pub channels: usize,
+    /// How tile pixels are interpolated.
     pub interpolation: Interpolation,
+    /// Which painter paints.
     pub painter: Painter,
 }
 
-/// Renders `geometry` from `survey` through the pipeline, giving up at `deadline`.
-pub fn render_pipelined(
+/// Renders `geometry` from `survey` through the pipeline on `workers`, giving up at
+/// `deadline`.
+pub(crate) async fn render_pipelined(
+    workers: &Arc<Workers>,
     survey: &Survey,
-    geometry: &OutputGeometry,
+    geometry: Arc<OutputGeometry>,
     spec: PaintSpec,
     progress: &dyn Progress,
     deadline: Option<Instant>,
@@ -98,104 +131,100 @@ pub fn render_pipelined(
     let p = &survey.properties;
     let to_survey = FrameRotation::new(geometry.frame, p.frame);
     let concurrency = survey.fetch.concurrency.max(1);
-    let (tx, rx) = mpsc::channel(concurrency * 2);
-    let shared = Arc::new(Shared {
-        backend: Arc::clone(&survey.source),
+    let (tx, rx) = mpsc::unbounded_channel();
+    let counters = Arc::new(FetchCounters::default());
+    let fetching = Arc::new(Fetching {
+        workers: Arc::clone(workers),
+        fetch: Arc::new(TileFetch {
+            backend: Arc::clone(&survey.source),
+            format: spec.format,
+            channels: spec.channels,
+            tile_width: p.tile_width as usize,
+            order_max: p.order_max,
+            counters: Arc::clone(&counters),
+        }),
+        survey: survey.uid,
         permits: Arc::new(Semaphore::new(concurrency)),
         events: tx,
-        format: spec.format,
-        channels: spec.channels,
-        tile_width: p.tile_width as usize,
-        order_max: p.order_max,
         tasks: Mutex::new(Vec::new()),
     });
-    // Whatever way this function ends, no fetch task outlives it.
-    let _stop = AbortOnDrop(&shared);
-    let planned = buckets(geometry, &to_survey, spec.order, p.tile_depth());
+    let (order, depth) = (spec.order, p.tile_depth());
+    let plan_geometry = Arc::clone(&geometry);
+    let planned = workers
+        .run(move || Ok(buckets(&plan_geometry, &to_survey, order, depth)))
+        .await?;
     let tile_bytes = (p.tile_width as usize).pow(2) * spec.channels * std::mem::size_of::<f32>();
     let (sched, pixels) = Scheduler::new(planned, p.order_min, concurrency, tile_bytes);
     progress.tiles_planned(sched.queue.len());
     progress.pixels_planned(pixels);
-    let out = SharedRaster::new(geometry.width, geometry.height, spec.channels);
-    let cancelled = AtomicBool::new(false);
-    let ctx = PaintContext {
-        geometry,
-        to_survey: &to_survey,
+    let ctx = Arc::new(PaintContext {
+        out: SharedRaster::new(geometry.width, geometry.height, spec.channels),
         survey_to_output: FrameRotation::new(p.frame, geometry.frame),
-        tile_depth: p.tile_depth(),
-        order: spec.order,
+        geometry,
+        to_survey,
+        tile_depth: depth,
+        order,
         order_min: p.order_min,
         interpolation: spec.interpolation,
         painter: spec.painter,
-        out: &out,
-        cancelled: &cancelled,
-    };
+        cancelled: AtomicBool::new(false),
+    });
     let mut events = EventLoop {
         sched,
-        shared: &shared,
+        fetching,
         rx,
         progress,
         deadline,
         ctx,
     };
-    rayon::in_place_scope(|scope| events.run(scope))?;
-    let mut stats = events.sched.stats;
-    if let Some(c) = survey.source.counters() {
-        stats.retried = c.retried();
-        stats.bytes = c.bytes.load(Ordering::Relaxed);
-    }
-    survey.source.trim_cache();
-    Ok((out.into_raster(), stats))
+    events.run().await?;
+    let mut stats = std::mem::take(&mut events.sched.stats);
+    stats.retried += counters.retried();
+    stats.bytes = counters.bytes.load(Ordering::Relaxed);
+    let out = events.into_raster().await;
+    Ok((out, stats))
 }
 
-/// Stops the fetch tasks of a render when it ends, however it ends.
-struct AbortOnDrop<'s>(&'s Shared);
-
-impl Drop for AbortOnDrop<'_> {
-    fn drop(&mut self) {
-        self.0.abort_all();
-    }
-}
-
-/// The scheduler's thread: it receives events, starts fetches and paints ready buckets.
+/// The render's event loop: it receives events, starts fetches and paints ready buckets. When
+/// it ends, however it ends (its future may be dropped), the render's fetch tasks stop and its
+/// painting jobs not started yet paint nothing.
 struct EventLoop<'a> {
     sched: Scheduler,
-    shared: &'a Arc<Shared>,
-    rx: mpsc::Receiver<Event>,
+    fetching: Arc<Fetching>,
+    rx: mpsc::UnboundedReceiver<Event>,
     progress: &'a dyn Progress,
     deadline: Option<Instant>,
-    ctx: PaintContext<'a>,
+    ctx: Arc<PaintContext>,
 }
 
-impl<'a> EventLoop<'a> {
+impl Drop for EventLoop<'_> {
+    fn drop(&mut self) {
+        self.ctx.cancelled.store(true, Ordering::Relaxed);
+        self.fetching.abort_all();
+    }
+}
+
+impl EventLoop<'_> {
     /// Runs the render to its end. On an error (the deadline, a failed painter), the fetches
-    /// are stopped and the channel is closed, so that painting jobs still running, and decode
-    /// jobs, never block on sending to a loop that no longer listens: the scope they run in
-    /// waits for them.
-    fn run<'s>(&mut self, scope: &rayon::Scope<'s>) -> Result<()>
-    where
-        'a: 's,
-    {
-        let result = self.run_to_end(scope);
+    /// are stopped and jobs not started paint nothing.
+    async fn run(&mut self) -> Result<()> {
+        let result = self.run_to_end().await;
         if result.is_err() {
             self.ctx.cancelled.store(true, Ordering::Relaxed);
-            self.shared.abort_all();
+            self.fetching.abort_all();
             self.rx.close();
         }
         result
     }
 
-    fn run_to_end<'s>(&mut self, scope: &rayon::Scope<'s>) -> Result<()>
-    where
-        'a: 's,
-    {
+    async fn run_to_end(&mut self) -> Result<()> {
         self.request();
         while self.sched.buckets_left > 0 {
-            match self.next_event()? {
+            match self.next_event().await? {
                 Event::Resolved(need, resolution) => {
                     self.progress.tile_done();
                     for bucket in self.sched.resolve(need, resolution) {
-                        self.paint_bucket(scope, bucket);
+                        self.paint_bucket(bucket);
                     }
                     self.request();
                 }
@@ -204,11 +233,7 @@ impl<'a> EventLoop<'a> {
                     self.progress.pixels_painted(n);
                     self.sched.stats.pixels_precise += precise;
                     self.sched.stats.pixels_painted += n;
-                    let state = self.sched.buckets.get_mut(&bucket).expect("known bucket");
-                    state.jobs_left -= 1;
-                    if state.jobs_left == 0 {
-                        self.sched.buckets_painting -= 1;
-                        self.sched.finish_bucket(bucket);
+                    if self.sched.job_done(bucket) {
                         self.request();
                     }
                 }
@@ -217,17 +242,33 @@ impl<'a> EventLoop<'a> {
         Ok(())
     }
 
+    /// The painted image. Every job has reported by now, but a job (or the task that spawned
+    /// it) may still be dropping its handle on the output: wait for those last moments.
+    async fn into_raster(self) -> Raster {
+        let mut ctx = Arc::clone(&self.ctx);
+        drop(self);
+        loop {
+            match Arc::try_unwrap(ctx) {
+                Ok(ctx) => return ctx.out.into_raster(),
+                Err(shared) => {
+                    ctx = shared;
+                    tokio::time::sleep(Duration::from_micros(200)).await;
+                }
+            }
+        }
+    }
+
     /// Starts the fetches the scheduler allows now.
     fn request(&mut self) {
         self.progress.tiles_planned(self.sched.to_request.len());
         for need in self.sched.next_batch() {
-            start_fetch(self.shared, need, false);
+            start_fetch(&self.fetching, need);
         }
     }
 
     /// The next event. While none comes, the progress reporter hears every couple of seconds
     /// what is awaited; past the deadline the render fails, naming the hosts it waited for.
-    fn next_event(&mut self) -> Result<Event> {
+    async fn next_event(&mut self) -> Result<Event> {
         let mut quiet_since = Instant::now();
         loop {
             let now = Instant::now();
@@ -238,8 +279,7 @@ impl<'a> EventLoop<'a> {
                 Some(d) => STALL_NOTICE.min(d - now),
                 None => STALL_NOTICE,
             };
-            let rx = &mut self.rx;
-            match runtime().block_on(async { tokio::time::timeout(wait, rx.recv()).await }) {
+            match tokio::time::timeout(wait, self.rx.recv()).await {
                 Ok(Some(event)) => return Ok(event),
                 Ok(None) => {
                     return Err(Error::Internal(
@@ -270,7 +310,7 @@ impl<'a> EventLoop<'a> {
 
     /// Where the survey's files come from, for messages: its hosts, or its folder.
     fn sources(&self) -> String {
-        let hosts = self.shared.backend.hosts();
+        let hosts = self.fetching.fetch.backend.hosts();
         if hosts.is_empty() {
             "the survey's folder".into()
         } else {
@@ -278,16 +318,12 @@ impl<'a> EventLoop<'a> {
         }
     }
 
-    /// Paints a bucket whose tiles are all resolved: its tile's mesh is built by one task,
-    /// which then paints the bucket's pixels in jobs. A bucket that no level of the survey
-    /// covers stays no data.
-    fn paint_bucket<'s>(&mut self, scope: &rayon::Scope<'s>, bucket: TileId)
-    where
-        'a: 's,
-    {
+    /// Paints a bucket whose tiles are all resolved: its tile's mesh is built by one job, which
+    /// then paints the bucket's pixels in jobs on the pool. A bucket that no level of the
+    /// survey covers stays no data.
+    fn paint_bucket(&mut self, bucket: TileId) {
         let tiles = Arc::new(self.sched.tiles_for(bucket));
-        let state = self.sched.buckets.get_mut(&bucket).expect("known bucket");
-        let runs = std::mem::take(&mut state.runs);
+        let runs = self.sched.take_runs(bucket);
         if tiles.tiles.is_empty() && tiles.allsky.is_none() {
             let n = runs.iter().map(Run::len).sum::<usize>() as u64;
             self.progress.pixels_painted(n);
@@ -295,30 +331,36 @@ impl<'a> EventLoop<'a> {
             self.sched.finish_bucket(bucket);
             return;
         }
-        let ctx = self.ctx;
+        let ctx = Arc::clone(&self.ctx);
         let levels = fallback_levels(&*tiles, ctx.order, ctx.order_min, ctx.tile_depth);
         let jobs = split_runs(runs);
-        state.jobs_left = jobs.len();
-        self.sched.buckets_painting += 1;
-        let tx = self.shared.events.clone();
-        scope.spawn(move |scope| {
+        self.sched.start_painting(bucket, jobs.len());
+        let events = self.fetching.events.clone();
+        let workers = Arc::clone(&self.fetching.workers);
+        let live = workers.live_task();
+        self.fetching.workers.pool.spawn(move || {
+            let _live = live;
             if ctx.cancelled.load(Ordering::Relaxed) {
                 return;
             }
             let mesh = ctx.mesh(bucket, &tiles).map(Arc::new);
             for job in jobs {
-                let (tiles, levels, mesh, tx) =
-                    (Arc::clone(&tiles), levels.clone(), mesh.clone(), tx.clone());
-                scope.spawn(move |_| {
-                    if ctx.cancelled.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    let painted = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                        ctx.paint(bucket, &tiles, &levels, mesh.as_deref(), &job)
-                    }))
-                    .map_err(|panic| internal_error(&*panic));
+                let (tiles, levels, mesh) = (Arc::clone(&tiles), levels.clone(), mesh.clone());
+                let (ctx, events) = (Arc::clone(&ctx), events.clone());
+                let live = workers.live_task();
+                workers.pool.spawn(move || {
+                    let _live = live;
                     let n = job.iter().map(Run::len).sum::<usize>() as u64;
-                    let _ = tx.blocking_send(Event::Painted(bucket, n, painted));
+                    let painted = if ctx.cancelled.load(Ordering::Relaxed) {
+                        Ok(0)
+                    } else {
+                        std::panic::catch_unwind(AssertUnwindSafe(|| {
+                            ctx.paint(bucket, &tiles, &levels, mesh.as_deref(), &job)
+                        }))
+                        .map_err(|panic| panic_message(&*panic))
+                    };
+                    drop((ctx, tiles, mesh));
+                    let _ = events.send(Event::Painted(bucket, n, painted));
                 });
             }
         });
@@ -326,22 +368,21 @@ impl<'a> EventLoop<'a> {
 }
 
 /// What every painting job shares.
-#[derive(Clone, Copy)]
-struct PaintContext<'a> {
-    geometry: &'a OutputGeometry,
-    to_survey: &'a FrameRotation,
+struct PaintContext {
+    geometry: Arc<OutputGeometry>,
+    to_survey: FrameRotation,
     survey_to_output: FrameRotation,
     tile_depth: u8,
     order: u8,
     order_min: u8,
     interpolation: Interpolation,
     painter: Painter,
-    out: &'a SharedRaster,
-    /// Set when the render has failed: jobs not started yet then paint nothing.
-    cancelled: &'a AtomicBool,
+    out: SharedRaster,
+    /// Set when the render has ended: jobs not started yet then paint nothing.
+    cancelled: AtomicBool,
 }
 
-impl PaintContext<'_> {
+impl PaintContext {
     /// The projective painter's mesh of a bucket's own tile (none for the precise painter, a
     /// tile that fell back to another level, or a mesh whose construction failed: then the
     /// pixels are sampled precisely).
@@ -353,7 +394,7 @@ impl PaintContext<'_> {
             TileMesh::build(
                 bucket,
                 self.tile_depth,
-                self.geometry,
+                &self.geometry,
                 self.survey_to_output,
             )
         }))
@@ -372,25 +413,25 @@ impl PaintContext<'_> {
     ) -> u64 {
         match self.painter {
             Painter::Projective => paint_runs_projective(
-                self.geometry,
-                self.to_survey,
+                &self.geometry,
+                &self.to_survey,
                 levels,
                 tiles,
                 self.interpolation,
                 bucket,
                 mesh,
                 job,
-                self.out,
+                &self.out,
             ),
             Painter::Precise => {
                 paint_runs(
-                    self.geometry,
-                    self.to_survey,
+                    &self.geometry,
+                    &self.to_survey,
                     levels,
                     tiles,
                     self.interpolation,
                     job,
-                    self.out,
+                    &self.out,
                 );
                 job.iter().map(Run::len).sum::<usize>() as u64
             }

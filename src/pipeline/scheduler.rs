@@ -12,17 +12,18 @@ use std::sync::Arc;
 
 /// Something a bucket can depend on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(super) enum Need {
+pub(crate) enum Need {
     Tile(TileId),
     Allsky,
 }
 
-pub(super) enum Held {
+#[derive(Clone)]
+pub(crate) enum Held {
     Tile(Arc<TileImage>),
     Allsky(Arc<AllskyLevel>),
 }
 
-pub(super) enum Resolution {
+pub(crate) enum Resolution {
     Held(Held, Origin),
     Missing,
     Failed(String),
@@ -193,6 +194,7 @@ impl Scheduler {
                     Origin::Network => self.stats.fetched += 1,
                     Origin::Cache => self.stats.from_cache += 1,
                     Origin::Local => self.stats.local += 1,
+                    Origin::Memory => self.stats.from_memory += 1,
                 }
                 if need == Need::Allsky {
                     self.stats.allsky_used = true;
@@ -274,6 +276,37 @@ impl Scheduler {
             }
         }
         tiles
+    }
+
+    /// The runs of pixels of a ready bucket, taken to be painted.
+    pub(super) fn take_runs(&mut self, bucket: TileId) -> Vec<Run> {
+        self.buckets
+            .get_mut(&bucket)
+            .map(|b| std::mem::take(&mut b.runs))
+            .unwrap_or_default()
+    }
+
+    /// A bucket's painting starts, in `jobs` jobs.
+    pub(super) fn start_painting(&mut self, bucket: TileId, jobs: usize) {
+        if let Some(b) = self.buckets.get_mut(&bucket) {
+            b.jobs_left = jobs;
+            self.buckets_painting += 1;
+        }
+    }
+
+    /// A painting job of `bucket` ended; returns whether that finished the bucket (its tiles may
+    /// then go, and fetches may start).
+    pub(super) fn job_done(&mut self, bucket: TileId) -> bool {
+        let Some(b) = self.buckets.get_mut(&bucket) else {
+            return false;
+        };
+        b.jobs_left = b.jobs_left.saturating_sub(1);
+        if b.jobs_left > 0 {
+            return false;
+        }
+        self.buckets_painting -= 1;
+        self.finish_bucket(bucket);
+        true
     }
 
     /// A bucket is done (painted, or nothing to paint): its tiles may go.

@@ -11,12 +11,13 @@ pub use source::{DirSource, EmbeddedSource, TileSource, DEFAULT_EMBEDDED};
 use crate::error::{Error, Result};
 use crate::fetch::url::redact;
 use crate::fetch::{
-    block_on_until, quiet_notice, rank_by_speed, Backend, FetchOptions, HttpBackend, Origin,
-    Outcome, HIPSLIST_MAX_BYTES, PROPERTIES_MAX_BYTES,
+    block_on, quiet_notice, rank_by_speed, until, Backend, FetchCounters, FetchOptions, Fetcher,
+    HttpBackend, Origin, Outcome, HIPSLIST_MAX_BYTES, PROPERTIES_MAX_BYTES,
 };
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The most URLs a survey is served from (its own and its mirrors): a `properties` file that
 /// lists thousands must not make hipscut probe thousands of hosts.
@@ -38,7 +39,12 @@ pub struct Survey {
     pub properties: Properties,
     pub source: Arc<Backend>,
     pub fetch: FetchOptions,
+    /// Tells this opening of a survey from every other, in the keys of the decoded-tile cache.
+    pub(crate) uid: u64,
 }
+
+/// A waiting notice receiver that ignores notices.
+fn no_notice(_: &str) {}
 
 impl Survey {
     /// Opens a survey with the default options (see [`Survey::open_with`]).
@@ -48,9 +54,10 @@ impl Survey {
 
     /// Opens a survey from a directory, a `file://` or `http(s)://` URL, a survey ID such as
     /// `CDS/P/DSS2/color` (resolved through the HiPS list), `embedded:NAME`, or (with `None`)
-    /// the embedded default survey.
+    /// the embedded default survey. It blocks, from any thread; an engine
+    /// ([`crate::Engine::survey`]) opens surveys asynchronously and keeps them.
     pub fn open_with(location: Option<&str>, opts: &OpenOptions) -> Result<Survey> {
-        Self::open_watched(location, opts, &|_| {})
+        Self::open_watched(location, opts, &no_notice)
     }
 
     /// [`Survey::open_with`], telling `waiting` what it waits for whenever a server has said
@@ -58,43 +65,65 @@ impl Survey {
     pub fn open_watched(
         location: Option<&str>,
         opts: &OpenOptions,
-        waiting: &dyn Fn(&str),
+        waiting: &(dyn Fn(&str) + Sync),
+    ) -> Result<Survey> {
+        let fetcher = Arc::new(Fetcher::new(&opts.fetch)?);
+        block_on(Self::open_async(location, opts, &fetcher, waiting))
+    }
+
+    /// Opens a survey (see [`Survey::open_with`]), fetching over HTTP through `fetcher`.
+    pub(crate) async fn open_async(
+        location: Option<&str>,
+        opts: &OpenOptions,
+        fetcher: &Arc<Fetcher>,
+        waiting: &(dyn Fn(&str) + Sync),
     ) -> Result<Survey> {
         let location = location.unwrap_or("").trim();
-        let local = |label: String, source: Arc<dyn TileSource>| {
+        let local = |(label, source): (String, Arc<dyn TileSource>)| {
             Self::from_backend(label, Backend::Local(source), opts)
         };
         if location.is_empty() {
-            let (label, source) = embedded_source(DEFAULT_EMBEDDED)?;
-            local(label, source)
+            local(embedded_source(DEFAULT_EMBEDDED)?).await
         } else if let Some(name) = location.strip_prefix("embedded:") {
-            let (label, source) = embedded_source(name)?;
-            local(label, source)
+            local(embedded_source(name)?).await
         } else if let Some(path) = location.strip_prefix("file://") {
-            let (label, source) = dir_source(PathBuf::from(path), location)?;
-            local(label, source)
+            local(dir_source(PathBuf::from(path), location)?).await
         } else if location.starts_with("http://") || location.starts_with("https://") {
-            open_http(redact(location), vec![location.to_string()], opts, waiting)
+            let urls = vec![location.to_string()];
+            open_http(redact(location), urls, opts, fetcher, waiting).await
         } else if location.contains("://") {
             Err(Error::UnsupportedLocation(location.to_string()))
         } else if !PathBuf::from(location).exists() && looks_like_id(location) {
-            let records = load_hipslist(opts, waiting)?;
+            let records = load_hipslist(opts, fetcher, waiting).await?;
             let record = resolve(location, &records)?;
-            open_http(record.id.clone(), record.urls.clone(), opts, waiting)
+            open_http(
+                record.id.clone(),
+                record.urls.clone(),
+                opts,
+                fetcher,
+                waiting,
+            )
+            .await
         } else {
-            let (label, source) = dir_source(PathBuf::from(location), location)?;
-            local(label, source)
+            local(dir_source(PathBuf::from(location), location)?).await
         }
     }
 
-    fn from_backend(location: String, backend: Backend, opts: &OpenOptions) -> Result<Survey> {
-        let outcome = backend.get_blocking("properties", PROPERTIES_MAX_BYTES, opts.deadline);
+    async fn from_backend(
+        location: String,
+        backend: Backend,
+        opts: &OpenOptions,
+    ) -> Result<Survey> {
+        let counters = FetchCounters::default();
+        let get = backend.get("properties", PROPERTIES_MAX_BYTES, false, &counters);
+        let outcome = until(opts.deadline, &|_| {}, get).await;
         let bytes = properties_from(outcome, &location, backend.hosts())?.0;
         Ok(Survey {
             location,
             properties: Properties::parse(&String::from_utf8_lossy(&bytes))?,
             source: Arc::new(backend),
             fetch: opts.fetch.clone(),
+            uid: next_uid(),
         })
     }
 
@@ -142,6 +171,21 @@ impl Survey {
     }
 }
 
+/// A number no other survey opened by this process has.
+fn next_uid() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// `waiting`, told what is awaited from `hosts` each time the wait passes a notice interval.
+fn notice<'a>(
+    waiting: &'a (dyn Fn(&str) + Sync),
+    what: &'a str,
+    hosts: &'a str,
+) -> impl Fn(Duration) + Sync + 'a {
+    move |quiet| waiting(&quiet_notice(quiet, what, hosts))
+}
+
 /// The `properties` bytes of a fetch, with where they came from; an absent or unreachable one
 /// makes the survey unusable.
 fn properties_from(
@@ -173,24 +217,24 @@ fn properties_from(
 /// Opens a survey served at `urls` (main URL first, then mirrors): reads its properties
 /// (trying each URL in turn), then ranks the URLs and the mirrors its properties list by a quick
 /// probe, fastest first.
-fn open_http(
+async fn open_http(
     label: String,
     urls: Vec<String>,
     opts: &OpenOptions,
-    waiting: &dyn Fn(&str),
+    fetcher: &Arc<Fetcher>,
+    waiting: &(dyn Fn(&str) + Sync),
 ) -> Result<Survey> {
     let normalise = |u: &str| u.trim().trim_end_matches('/').to_string();
     let mut candidates: Vec<String> = urls.iter().map(|u| normalise(u)).collect();
     candidates.dedup();
     let first = candidates.first().cloned().unwrap_or_default();
-    let mut http = HttpBackend::new(&first, &opts.fetch)?;
+    let mut http = HttpBackend::new(&first, fetcher)?;
     http.set_bases(candidates.clone());
     let hosts = http.hosts().join(", ");
-    let got = block_on_until(
-        opts.deadline,
-        &|quiet| waiting(&quiet_notice(quiet, "the survey's `properties`", &hosts)),
-        http.get("properties", PROPERTIES_MAX_BYTES, false),
-    );
+    let counters = FetchCounters::default();
+    let get = http.get("properties", PROPERTIES_MAX_BYTES, false, &counters);
+    let waited = notice(waiting, "the survey's `properties`", &hosts);
+    let got = until(opts.deadline, &waited, get).await;
     let (bytes, origin) = properties_from(got, &label, http.hosts())?;
     let properties = Properties::parse(&String::from_utf8_lossy(&bytes))?;
     if origin == Origin::Network {
@@ -205,8 +249,7 @@ fn open_http(
     }
     if candidates.len() > 1 {
         let probe = rank_by_speed(http.client(), candidates);
-        let ranked = block_on_until(opts.deadline, &|_| {}, probe);
-        if let Some(ranked) = ranked {
+        if let Some(ranked) = until(opts.deadline, &|_| {}, probe).await {
             http.set_bases(ranked);
         }
     }
@@ -215,12 +258,17 @@ fn open_http(
         properties,
         source: Arc::new(Backend::Http(Box::new(http))),
         fetch: opts.fetch.clone(),
+        uid: next_uid(),
     })
 }
 
-/// The HiPS list to resolve IDs with: `--hipslist` (a file, or a URL fetched through the disk
+/// The HiPS list to resolve IDs with: `hipslist` (a file, or a URL fetched through the disk
 /// cache) or the built-in one.
-fn load_hipslist(opts: &OpenOptions, waiting: &dyn Fn(&str)) -> Result<Vec<HipsRecord>> {
+async fn load_hipslist(
+    opts: &OpenOptions,
+    fetcher: &Arc<Fetcher>,
+    waiting: &(dyn Fn(&str) + Sync),
+) -> Result<Vec<HipsRecord>> {
     let Some(location) = &opts.hipslist else {
         return Ok(parse_list(BUILTIN_HIPSLIST));
     };
@@ -233,14 +281,15 @@ fn load_hipslist(opts: &OpenOptions, waiting: &dyn Fn(&str)) -> Result<Vec<HipsR
             .rsplit_once('/')
             .filter(|(_, name)| !name.is_empty())
             .ok_or_else(|| fail("the URL names no file".into()))?;
-        let http = HttpBackend::new(dir, &opts.fetch)?;
+        let http = HttpBackend::new(dir, fetcher)?;
         let hosts = http.hosts().join(", ");
-        let got = block_on_until(
-            opts.deadline,
-            &|quiet| waiting(&quiet_notice(quiet, "the HiPS list", &hosts)),
-            http.get(name, HIPSLIST_MAX_BYTES, false),
-        );
-        match got.ok_or_else(|| fail("the deadline passed".into()))? {
+        let counters = FetchCounters::default();
+        let get = http.get(name, HIPSLIST_MAX_BYTES, false, &counters);
+        let waited = notice(waiting, "the HiPS list", &hosts);
+        match until(opts.deadline, &waited, get)
+            .await
+            .ok_or_else(|| fail("the deadline passed".into()))?
+        {
             Outcome::Found(bytes, origin) => {
                 if origin == Origin::Network {
                     http.remember(name, &bytes);

@@ -124,6 +124,11 @@ impl TestServer {
             .sum()
     }
 
+    /// How many times each path was requested.
+    pub fn request_counts(&self) -> HashMap<String, usize> {
+        self.state.counts.lock().unwrap().clone()
+    }
+
     /// The most requests handled at the same time.
     pub fn max_concurrent(&self) -> usize {
         self.state.max_active.load(Ordering::SeqCst)
