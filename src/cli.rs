@@ -107,7 +107,7 @@ pub struct RenderArgs {
 /// How surveys are fetched (shared by every command that opens one).
 #[derive(clap::Args, Debug)]
 pub struct FetchArgs {
-    /// Tile requests in flight at once.
+    /// Requests in flight at once to one host.
     #[arg(long, default_value_t = 16, allow_hyphen_values = true, value_parser = concurrency)]
     pub concurrency: u32,
     /// Further attempts after a failed request (5xx, timeout, reset, truncated body).

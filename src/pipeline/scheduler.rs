@@ -353,3 +353,118 @@ fn with_neighbours(need: Need) -> Vec<Need> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    //! The scheduler driven by synthetic events: each test feeds resolutions and checks the
+    //! actions (fetches to start, buckets ready to paint) that come out.
+    use super::*;
+    use crate::plan::Bucket;
+    use std::collections::BTreeSet;
+
+    fn tile(order: u8, ipix: u64) -> TileId {
+        TileId::new(order, ipix)
+    }
+
+    /// A plan of one bucket, tile (2, 100) with 10 pixels and no neighbour.
+    fn one_bucket(concurrency: usize) -> Scheduler {
+        let bucket = Bucket {
+            runs: vec![Run {
+                row: 0,
+                col0: 0,
+                col1: 10,
+            }],
+            neighbours: BTreeSet::new(),
+        };
+        let plan = BTreeMap::from([(tile(2, 100), bucket)]);
+        Scheduler::new(plan, 0, concurrency, 64 * 64 * 4).0
+    }
+
+    fn held() -> Resolution {
+        let raster = crate::raster::Raster::blank(4, 4, 1);
+        Resolution::Held(Held::Tile(Arc::new(raster)), Origin::Network)
+    }
+
+    /// Resolves every fetch the scheduler starts as missing until it starts none; returns the
+    /// buckets made ready and the orders in each batch (255 for the Allsky).
+    fn all_missing(s: &mut Scheduler, mut batch: Vec<Need>) -> (Vec<TileId>, Vec<BTreeSet<u8>>) {
+        let (mut ready, mut orders) = (Vec::new(), Vec::new());
+        while !batch.is_empty() {
+            orders.push(
+                batch
+                    .iter()
+                    .map(|n| match n {
+                        Need::Tile(t) => t.order,
+                        Need::Allsky => 255,
+                    })
+                    .collect(),
+            );
+            for need in batch {
+                ready.extend(s.resolve(need, Resolution::Missing));
+            }
+            batch = s.next_batch();
+        }
+        (ready, orders)
+    }
+
+    #[test]
+    fn a_missing_tile_falls_back_level_by_level_to_the_allsky() {
+        let mut s = one_bucket(64);
+        let first = s.next_batch();
+        assert_eq!(first, vec![Need::Tile(tile(2, 100))]);
+        let (ready, orders) = all_missing(&mut s, first);
+        let levels: Vec<BTreeSet<u8>> = [2, 1, 0, 255].map(|o| BTreeSet::from([o])).into();
+        assert_eq!(orders, levels, "one level at a time, the Allsky last");
+        assert_eq!(ready, vec![tile(2, 100)], "painted as no data");
+        assert!(s.tiles_for(tile(2, 100)).tiles.is_empty());
+        assert_eq!(s.stats.failed, 0);
+    }
+
+    #[test]
+    fn a_failed_tile_asks_for_every_level_at_once() {
+        let mut s = one_bucket(64);
+        s.next_batch();
+        let reason = "internal error (please report it): the fetch task stopped".to_string();
+        assert!(s
+            .resolve(Need::Tile(tile(2, 100)), Resolution::Failed(reason.clone()))
+            .is_empty());
+        let batch = s.next_batch();
+        assert!(batch.contains(&Need::Tile(tile(1, 25))));
+        assert!(batch.contains(&Need::Tile(tile(0, 6))));
+        assert!(batch.contains(&Need::Allsky));
+        assert_eq!(s.stats.failures, vec![reason]);
+        // The parent arrives; the rest is missing: the bucket is ready with the parent.
+        let mut ready = s.resolve(Need::Tile(tile(1, 25)), held());
+        let rest = batch.into_iter().filter(|n| *n != Need::Tile(tile(1, 25)));
+        ready.extend(all_missing(&mut s, rest.collect()).0);
+        assert_eq!(ready, vec![tile(2, 100)]);
+        assert!(s.tiles_for(tile(2, 100)).tiles.contains_key(&tile(1, 25)));
+    }
+
+    #[test]
+    fn a_stalled_window_still_starts_fetches() {
+        let mut s = one_bucket(2);
+        // Every slot of the window is taken by held tiles nobody paints yet.
+        s.held_now = s.window;
+        s.next_batch();
+        s.in_flight = 0;
+        s.queue.push_back(Need::Tile(tile(2, 101)));
+        assert_eq!(s.next_batch(), vec![Need::Tile(tile(2, 101))]);
+    }
+
+    #[test]
+    fn painting_jobs_finish_a_bucket_and_release_its_tiles() {
+        let mut s = one_bucket(4);
+        s.next_batch();
+        let ready = s.resolve(Need::Tile(tile(2, 100)), held());
+        assert_eq!(ready, vec![tile(2, 100)]);
+        assert_eq!(s.held_now, 1);
+        assert_eq!(s.take_runs(tile(2, 100)).len(), 1);
+        s.start_painting(tile(2, 100), 2);
+        assert!(!s.job_done(tile(2, 100)));
+        assert!(s.job_done(tile(2, 100)));
+        assert_eq!((s.buckets_left, s.held_now, s.buckets_painting), (0, 0, 0));
+        // An event for a bucket that is not known changes nothing.
+        assert!(!s.job_done(tile(5, 5)));
+    }
+}
