@@ -33,10 +33,10 @@ pub enum Error {
     InvalidParameter(String),
     #[error("invalid WCS header: {0}")]
     InvalidWcs(String),
-    #[error("unknown projection `{0}` (supported: {known})", known = crate::geometry::PROJECTION_CODES.join(" "))]
-    UnknownProjection(String),
-    #[error("projection `{0}` is not supported: its mapping disagrees with wcslib (supported: {known})", known = crate::geometry::PROJECTION_CODES.join(" "))]
-    RefusedProjection(String),
+    #[error("unknown projection `{code}` (supported: {supported})")]
+    UnknownProjection { code: String, supported: String },
+    #[error("projection `{code}` is not supported: its mapping disagrees with wcslib (supported: {supported})")]
+    RefusedProjection { code: String, supported: String },
     #[error("unsupported output file `{0}`: the name must end in .fits, .png or .jpg")]
     UnsupportedOutput(PathBuf),
     #[error("the render did not finish before its deadline: {awaited} file(s) were still awaited from {hosts}")]
@@ -93,8 +93,8 @@ impl Error {
             | Error::TileFormatNotOffered { .. }
             | Error::InvalidParameter(_)
             | Error::InvalidWcs(_)
-            | Error::UnknownProjection(_)
-            | Error::RefusedProjection(_)
+            | Error::UnknownProjection { .. }
+            | Error::RefusedProjection { .. }
             | Error::UnsupportedOutput(_)
             | Error::Write { .. } => ErrorKind::BadRequest,
             Error::SurveyUnreachable { .. }

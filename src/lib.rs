@@ -16,6 +16,7 @@ pub mod fetch;
 pub(crate) mod files;
 pub mod fits;
 pub mod geometry;
+pub mod healpix;
 pub mod paint;
 pub mod pipeline;
 pub mod plan;

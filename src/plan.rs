@@ -2,28 +2,11 @@
 //! tile paints (the buckets the pipeline schedules).
 
 use crate::geometry::{xyz_to_lonlat, FrameRotation, OutputGeometry};
-use crate::survey::Properties;
 use crate::tile::{locate_cell, TileId};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Side of a HEALPix cell at `depth`, θ(d) = √(4π / (12·4^d)), in degrees.
-pub fn cell_size_deg(depth: u8) -> f64 {
-    (4.0 * std::f64::consts::PI / (12.0 * 4f64.powi(depth as i32)))
-        .sqrt()
-        .to_degrees()
-}
-
-/// The tile order for output pixels of `pixel_deg`: the smallest depth whose cells are no larger
-/// than an output pixel, less the tile depth, clamped to the survey's orders.
-pub fn choose_order(pixel_deg: f64, props: &Properties) -> u8 {
-    let depth = (0..=29u8)
-        .find(|&d| cell_size_deg(d) <= pixel_deg)
-        .unwrap_or(29);
-    depth
-        .saturating_sub(props.tile_depth())
-        .clamp(props.order_min, props.order_max)
-}
+pub use crate::healpix::cell_size_deg;
 
 /// A horizontal run of output pixels `[col0, col1)` on `row`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,16 +211,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn order_follows_the_conventions_note() {
-        let p = Properties::parse("hips_order=9\nhips_order_min=3\nhips_tile_width=512").unwrap();
-        // Depth 12 cells are 0.0143°: a 0.015° pixel wants depth 12, i.e. order 3.
-        assert_eq!(choose_order(0.015, &p), 3);
-        assert_eq!(choose_order(0.01, &p), 4);
-        assert_eq!(choose_order(1e-6, &p), 9);
-        assert_eq!(choose_order(10.0, &p), 3);
-        assert!((cell_size_deg(12) - 0.014314).abs() < 1e-5);
     }
 }

@@ -7,10 +7,10 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::fetch::block_on;
 use crate::geometry::{read_header_file, Frame, FrameRotation, OutputGeometry, View};
+use crate::healpix::choose_order;
 use crate::paint::{Interpolation, Painter};
 use crate::pipeline::workers::Workers;
 use crate::pipeline::{render_pipelined, PaintSpec, Progress, RenderStats, Silent};
-use crate::plan::choose_order;
 use crate::raster::Raster;
 use crate::survey::{OpenOptions, Survey};
 use crate::tile::TileFormat;
@@ -162,7 +162,7 @@ pub(crate) async fn render_on(
         .pixel_scale_deg()
         .ok_or_else(|| Error::InvalidWcs("the pixel scale cannot be measured".into()))?;
     let order = match req.order {
-        None => choose_order(pixel_deg, p),
+        None => choose_order(pixel_deg, p.tile_depth(), p.order_min..=p.order_max),
         Some(k) if (p.order_min..=p.order_max).contains(&k) => k,
         Some(k) => {
             return Err(Error::invalid(format!(

@@ -3,14 +3,15 @@
 
 mod hosts;
 mod http;
+mod local;
 mod mirrors;
 pub(crate) mod url;
 
 pub use hosts::HostLimits;
 pub use http::{Fetcher, HttpBackend};
+pub use local::{DirSource, EmbeddedSource, TileSource, DEFAULT_EMBEDDED};
 pub use mirrors::rank_by_speed;
 
-use crate::survey::TileSource;
 use crate::tile::Shape;
 use std::future::Future;
 use std::path::PathBuf;

@@ -92,9 +92,15 @@ fn check_projection(code: &str) -> Result<()> {
     if PROJECTION_CODES.contains(&code) {
         Ok(())
     } else if REFUSED_PROJECTION_CODES.contains(&code) {
-        Err(Error::RefusedProjection(code.to_string()))
+        Err(Error::RefusedProjection {
+            code: code.to_string(),
+            supported: PROJECTION_CODES.join(" "),
+        })
     } else {
-        Err(Error::UnknownProjection(code.to_string()))
+        Err(Error::UnknownProjection {
+            code: code.to_string(),
+            supported: PROJECTION_CODES.join(" "),
+        })
     }
 }
 
@@ -531,7 +537,7 @@ mod tests {
         v.projection = "XYZ".into();
         assert!(matches!(
             OutputGeometry::from_view(&v),
-            Err(Error::UnknownProjection(_))
+            Err(Error::UnknownProjection { .. })
         ));
         let mut v = view("TAN");
         v.lat = 91.0;

@@ -342,14 +342,7 @@ fn window(concurrency: usize, tile_bytes: usize) -> usize {
 fn with_neighbours(need: Need) -> Vec<Need> {
     let mut out = vec![need];
     if let Need::Tile(tile) = need {
-        let layer = cdshealpix::nested::get(tile.order);
-        out.extend(
-            layer
-                .neighbours(tile.ipix, false)
-                .values_vec()
-                .into_iter()
-                .map(|n| Need::Tile(TileId::new(tile.order, n))),
-        );
+        out.extend(crate::healpix::neighbours(tile).into_iter().map(Need::Tile));
     }
     out
 }

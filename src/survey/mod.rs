@@ -2,11 +2,10 @@
 
 mod hipslist;
 mod properties;
-mod source;
 
+pub use crate::fetch::{DirSource, EmbeddedSource, TileSource, DEFAULT_EMBEDDED};
 pub use hipslist::{looks_like_id, parse_list, resolve, HipsRecord, BUILTIN as BUILTIN_HIPSLIST};
 pub use properties::{Properties, RawProperties};
-pub use source::{DirSource, EmbeddedSource, TileSource, DEFAULT_EMBEDDED};
 
 use crate::error::{Error, Result};
 use crate::fetch::url::redact;
@@ -146,7 +145,7 @@ impl Survey {
             "resolution",
             format!(
                 "{:.4}\" per pixel at the deepest order",
-                crate::plan::cell_size_deg(depth) * 3600.0
+                crate::healpix::cell_size_deg(depth) * 3600.0
             ),
         );
         if let (Some(ra), Some(dec)) = (p.initial_ra, p.initial_dec) {

@@ -1,4 +1,5 @@
-//! Where a local survey's files come from: a directory or the embedded assets.
+//! Where a local survey's files come from: a directory or the embedded assets (the fetchers
+//! that need no network).
 
 use crate::error::{Error, Result};
 use crate::files::read_regular_file;
