@@ -51,7 +51,8 @@ mod tests {
     #[test]
     fn a_tile_has_eight_neighbours_except_at_base_cell_corners() {
         assert_eq!(neighbours(TileId::new(3, 300)).len(), 8);
-        assert_eq!(neighbours(TileId::new(0, 0)).len(), 8);
+        // The corners of base cells where three cells meet leave seven or six.
+        assert!((6..=7).contains(&neighbours(TileId::new(0, 0)).len()));
         assert!(neighbours(TileId::new(1, 0))
             .iter()
             .all(|n| n.order == 1 && n.ipix != 0));
