@@ -93,13 +93,6 @@ impl CacheRoot {
         }))
     }
 
-    /// The bytes the cache holds, as tracked (`None` before the first measurement).
-    pub fn size(&self) -> Option<u64> {
-        self.measured
-            .load(Ordering::Acquire)
-            .then(|| self.size.load(Ordering::Relaxed))
-    }
-
     /// Counts a write; measures the folder the first time, evicts when over the cap. Both run on
     /// a thread of their own, one at a time.
     fn added(self: &Arc<Self>, bytes: u64) {
@@ -113,9 +106,7 @@ impl CacheRoot {
         let spawned = std::thread::Builder::new()
             .name("hipscut-cache".into())
             .spawn(move || {
-                root.size
-                    .store(evict(&root.layout, root.cap), Ordering::Relaxed);
-                root.measured.store(true, Ordering::Release);
+                root.measure_and_evict();
                 root.busy.store(false, Ordering::Release);
             });
         if spawned.is_err() {
@@ -127,10 +118,15 @@ impl CacheRoot {
     /// which cannot leave the eviction to a background thread.
     pub fn settle(&self) {
         if self.written.load(Ordering::Relaxed) {
-            self.size
-                .store(evict(&self.layout, self.cap), Ordering::Relaxed);
-            self.measured.store(true, Ordering::Release);
+            self.measure_and_evict();
         }
+    }
+
+    /// Walks the cache, evicting down to the cap, and records the size left.
+    fn measure_and_evict(&self) {
+        self.size
+            .store(evict(&self.layout, self.cap), Ordering::Relaxed);
+        self.measured.store(true, Ordering::Release);
     }
 }
 

@@ -2,13 +2,12 @@
 //! cheap handle to shared state, as tokio's mini-redis `Db`: one HTTP client with a limit of
 //! requests per host, the disk cache, the decoded tiles, the painters, and the opened surveys.
 
-use crate::cache::CacheRoot;
 use crate::encode::check_output;
 use crate::error::{Error, Result};
 use crate::fetch::{block_on, runtime, FetchOptions, Fetcher};
 use crate::pipeline::workers::{DecodeHook, Workers};
 use crate::pipeline::{Progress, Silent};
-use crate::render::{render_on, write_rendered, RenderRequest, Rendered};
+use crate::render::{render_blocking_on, render_on, write_rendered, RenderRequest, Rendered};
 use crate::survey::{OpenOptions, Survey};
 use std::collections::HashMap;
 use std::path::Path;
@@ -16,9 +15,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
-/// An opened survey is opened again (its `properties` revalidated through the cache's rules)
-/// after this long.
-const SURVEY_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+/// An opened survey is opened again after this long: when its cached `properties` are due
+/// for revalidation.
+const SURVEY_MAX_AGE: Duration = crate::fetch::DESCRIPTION_MAX_AGE;
 
 /// How an engine fetches, caches and paints.
 #[derive(Clone)]
@@ -97,7 +96,7 @@ struct Opened {
     survey: Arc<Survey>,
 }
 
-/// Stops a spawned render when its future is dropped.
+/// Stops a spawned task (a render, a survey opening) when its future is dropped.
 struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
 
 impl<T> Drop for AbortOnDrop<T> {
@@ -209,14 +208,7 @@ impl Engine {
 
     /// [`Engine::render`], blocking: for plain threads, rayon workers and the CLI.
     pub fn render_blocking(&self, survey: &Survey, request: &RenderRequest) -> Result<Rendered> {
-        let until = request.deadline.map(|d| Instant::now() + d);
-        block_on(render_on(
-            &self.shared.workers,
-            survey,
-            request,
-            &Silent,
-            until,
-        ))
+        render_blocking_on(&self.shared.workers, survey, request, &Silent)
     }
 
     /// Opens `survey`, renders `request` and writes `output` atomically, blocking, reporting
@@ -224,17 +216,13 @@ impl Engine {
     pub fn render_file_blocking(
         &self,
         survey: Option<&str>,
-        open: &OpenOptions,
         request: &RenderRequest,
         output: &Path,
         progress: &dyn Progress,
     ) -> Result<Rendered> {
         check_output(output)?;
         let until = request.deadline.map(|d| Instant::now() + d);
-        let open = OpenOptions {
-            deadline: until,
-            ..open.clone()
-        };
+        let open = self.open_options(until);
         let workers = &self.shared.workers;
         let fetcher = &self.shared.fetcher;
         let waiting = |notice: &str| progress.waiting(notice);
@@ -253,11 +241,6 @@ impl Engine {
         self.shared.workers.live_tasks()
     }
 
-    /// The disk cache folder, if the engine has one.
-    pub fn disk_cache(&self) -> Option<&Arc<CacheRoot>> {
-        self.shared.fetcher.cache()
-    }
-
     /// Brings the disk cache under its cap now (a long-lived engine does it in the
     /// background; a process about to exit calls this).
     pub fn settle_cache(&self) {
@@ -274,8 +257,8 @@ impl<T> std::future::Future for AbortOnDrop<T> {
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Self::Output> {
-        std::pin::Pin::new(&mut self.0)
-            .poll(cx)
-            .map(|joined| joined.map_err(|e| Error::Internal(format!("a render task {e}"))))
+        std::pin::Pin::new(&mut self.0).poll(cx).map(|joined| {
+            joined.map_err(|e| Error::Internal(format!("internal error (please report it): {e}")))
+        })
     }
 }

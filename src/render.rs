@@ -119,8 +119,18 @@ pub fn render_with_progress(
     req: &RenderRequest,
     progress: &dyn Progress,
 ) -> Result<Rendered> {
+    render_blocking_on(one_shot_workers()?, survey, req, progress)
+}
+
+/// Renders `req` from `survey` on `workers`, blocking, under the request's deadline.
+pub(crate) fn render_blocking_on(
+    workers: &Arc<Workers>,
+    survey: &Survey,
+    req: &RenderRequest,
+    progress: &dyn Progress,
+) -> Result<Rendered> {
     let until = req.deadline.map(|d| Instant::now() + d);
-    block_on(render_on(one_shot_workers()?, survey, req, progress, until))
+    block_on(render_on(workers, survey, req, progress, until))
 }
 
 /// The workers of the blocking functions: one pool, no decoded tile kept.
@@ -266,7 +276,7 @@ pub fn render_to_file(
     progress: &dyn Progress,
 ) -> Result<Rendered> {
     let engine = Engine::one_shot(open)?;
-    let rendered = engine.render_file_blocking(survey, open, req, output, progress);
+    let rendered = engine.render_file_blocking(survey, req, output, progress);
     engine.settle_cache();
     rendered
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::server::{Fault, TestServer};
-use support::AnalyticSurvey;
+use support::{assert_bit_identical, AnalyticSurvey};
 
 /// A survey of orders 0–2 with 64-px FITS tiles, written under `dir`.
 fn survey_dir(dir: &Path) -> PathBuf {
@@ -21,6 +21,15 @@ fn survey_dir(dir: &Path) -> PathBuf {
         ..Default::default()
     }
     .write(dir)
+}
+
+/// The survey of `survey_dir`, in a temporary folder, served with `latency` per tile request.
+fn served(latency: Duration) -> (tempfile::TempDir, PathBuf, TestServer) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = survey_dir(dir.path());
+    let server = TestServer::start(&root);
+    server.fault("Norder", Fault::Latency(latency), None);
+    (dir, root, server)
 }
 
 /// An engine with `per_host` requests per host, no disk cache, and room for every tile.
@@ -60,20 +69,6 @@ fn alone_request(dir: &Path, request: &RenderRequest) -> Raster {
     render(&survey, request).unwrap().image
 }
 
-fn assert_bit_identical(a: &Raster, b: &Raster, what: &str) {
-    assert_eq!(
-        (a.width, a.height, a.channels),
-        (b.width, b.height, b.channels)
-    );
-    let differ = a
-        .data
-        .iter()
-        .zip(&b.data)
-        .filter(|(x, y)| x.to_bits() != y.to_bits())
-        .count();
-    assert_eq!(differ, 0, "{what}: {differ} samples differ");
-}
-
 /// Runs `work` on a thread of its own and fails the test if it takes longer than `limit`.
 fn within<T: Send + 'static>(limit: Duration, work: impl FnOnce() -> T + Send + 'static) -> T {
     let (tx, rx) = std::sync::mpsc::channel();
@@ -94,10 +89,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 #[test]
 fn concurrent_renders_fetch_each_tile_once_within_the_host_limit() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = survey_dir(dir.path());
-    let server = TestServer::start(&root);
-    server.fault("Norder", Fault::Latency(Duration::from_millis(20)), None);
+    let (_dir, root, server) = served(Duration::from_millis(20));
     let engine = engine(3);
     let url = server.url();
     let rendered = runtime().block_on(async move {
@@ -214,10 +206,7 @@ fn renders_finish_from_tokio_rayon_and_plain_threads() {
 
 #[test]
 fn a_dropped_render_stops_its_fetches_and_tasks() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = survey_dir(dir.path());
-    let server = TestServer::start(&root);
-    server.fault("Norder", Fault::Latency(Duration::from_millis(300)), None);
+    let (_dir, _root, server) = served(Duration::from_millis(300));
     let engine = engine(2);
     let url = server.url();
     let (e, rt) = (engine.clone(), runtime());

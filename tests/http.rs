@@ -11,7 +11,7 @@ use hipscut::{render, Raster, RenderRequest, Rendered, Survey};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use support::server::{closed_port_url, Fault, TestServer};
-use support::AnalyticSurvey;
+use support::{assert_bit_identical, AnalyticSurvey};
 
 struct Setup {
     _dir: tempfile::TempDir,
@@ -76,23 +76,6 @@ fn local_render(dir: &Path) -> Raster {
     render_from(dir.to_str().unwrap(), &options(Path::new("/nonexistent"))).image
 }
 
-fn assert_same(a: &Raster, b: &Raster, what: &str) {
-    assert_eq!(
-        (a.width, a.height, a.channels),
-        (b.width, b.height, b.channels)
-    );
-    let differ = a
-        .data
-        .iter()
-        .zip(&b.data)
-        .filter(|(x, y)| !(x == y || (x.is_nan() && y.is_nan())))
-        .count();
-    assert_eq!(
-        differ, 0,
-        "{what}: {differ} samples differ from the reference"
-    );
-}
-
 /// Every cached tile decodes, no temporary file is left, and `absent` is not cached as a tile.
 fn assert_cache_clean(cache: &Path, absent: Option<TileId>) {
     let tmp = cache.join("hipscut-v1/tmp");
@@ -136,7 +119,7 @@ fn clean_server_matches_local_and_the_second_render_is_served_by_the_cache() {
     let server = TestServer::start(&s.survey);
     let reference = local_render(&s.survey);
     let first = render_from(&server.url(), &options(&s.cache));
-    assert_same(&first.image, &reference, "first render");
+    assert_bit_identical(&first.image, &reference, "first render");
     assert!(first.stats.fetched >= 4, "{:?}", first.stats);
     assert_eq!(
         (
@@ -152,7 +135,7 @@ fn clean_server_matches_local_and_the_second_render_is_served_by_the_cache() {
     );
     let requests = server.requests("/");
     let second = render_from(&server.url(), &options(&s.cache));
-    assert_same(&second.image, &reference, "cached render");
+    assert_bit_identical(&second.image, &reference, "cached render");
     assert_eq!(
         server.requests("/"),
         requests,
@@ -169,7 +152,7 @@ fn latency_changes_nothing_but_time() {
     let server = TestServer::start(&s.survey);
     server.fault("Npix", Fault::Latency(Duration::from_millis(40)), None);
     let r = render_from(&server.url(), &options(&s.cache));
-    assert_same(&r.image, &local_render(&s.survey), "slow server");
+    assert_bit_identical(&r.image, &local_render(&s.survey), "slow server");
 }
 
 #[test]
@@ -192,7 +175,7 @@ fn transient_failures_are_retried_to_the_same_image() {
         let server = TestServer::start(&s.survey);
         server.fault(&name, fault, Some(times));
         let r = render_from(&server.url(), &options(&s.cache));
-        assert_same(&r.image, &local_render(&s.survey), what);
+        assert_bit_identical(&r.image, &local_render(&s.survey), what);
         assert_eq!(r.stats.failed, 0, "{what}: {:?}", r.stats);
         assert!(r.stats.retried >= times as u64, "{what}: {:?}", r.stats);
         assert!(
@@ -236,7 +219,7 @@ fn missing_and_broken_tiles_fall_back_to_their_parent() {
         let server = TestServer::start(&s.survey);
         server.fault(&name, fault, None);
         let r = render_from(&server.url(), &options(&s.cache));
-        assert_same(&r.image, &reference, what);
+        assert_bit_identical(&r.image, &reference, what);
         assert!(
             r.image.data.iter().all(|v| v.is_finite()),
             "{what}: no hole"
@@ -276,7 +259,7 @@ fn a_mirror_that_is_down_is_skipped_and_a_mirror_that_is_up_takes_over() {
     let main = TestServer::start(&s.survey);
     main.set_mirrors(vec![closed_port_url()]);
     let r = render_from(&main.url(), &options(&s.cache));
-    assert_same(&r.image, &reference, "dead mirror listed");
+    assert_bit_identical(&r.image, &reference, "dead mirror listed");
     assert_eq!(r.stats.failed, 0);
 
     // The main server fails every tile; the mirror it lists serves them.
@@ -287,7 +270,7 @@ fn a_mirror_that_is_down_is_skipped_and_a_mirror_that_is_up_takes_over() {
     main.fault("Npix", Fault::Status(503), None);
     main.fault("properties", Fault::Latency(Duration::ZERO), None);
     let r = render_from(&main.url(), &options(&s.cache));
-    assert_same(&r.image, &reference, "failover to the mirror");
+    assert_bit_identical(&r.image, &reference, "failover to the mirror");
     assert_eq!(r.stats.failed, 0, "{:?}", r.stats);
     assert!(mirror.requests("Npix") >= 4, "the mirror served the tiles");
 }
@@ -310,7 +293,7 @@ fn survey_ids_resolve_through_a_hips_list() {
     let mut opts = options(&s.cache);
     opts.hipslist = Some(list.to_str().unwrap().to_string());
     let r = render_from("TEST/P/analytic", &opts);
-    assert_same(&r.image, &local_render(&s.survey), "survey by ID");
+    assert_bit_identical(&r.image, &local_render(&s.survey), "survey by ID");
     let err = Survey::open_with(Some("TEST/P/analytik"), &opts)
         .err()
         .expect("unknown ID")

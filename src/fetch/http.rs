@@ -16,7 +16,7 @@ use std::time::Duration;
 
 /// Descriptions (`properties`, HiPS lists) older than this in the cache are fetched again;
 /// tiles never change.
-const DESCRIPTION_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const DESCRIPTION_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 const MAX_REDIRECTS: usize = 5;
 
@@ -68,10 +68,6 @@ impl Fetcher {
     /// The disk cache folder, if there is one.
     pub fn cache(&self) -> Option<&Arc<CacheRoot>> {
         self.cache.as_ref()
-    }
-
-    pub fn options(&self) -> &FetchOptions {
-        &self.opts
     }
 }
 

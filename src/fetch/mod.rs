@@ -7,7 +7,7 @@ mod local;
 mod mirrors;
 pub(crate) mod url;
 
-pub use hosts::HostLimits;
+pub(crate) use http::DESCRIPTION_MAX_AGE;
 pub use http::{Fetcher, HttpBackend};
 pub use local::{DirSource, EmbeddedSource, TileSource, DEFAULT_EMBEDDED};
 pub use mirrors::rank_by_speed;
@@ -187,15 +187,6 @@ pub async fn until<T>(
 pub fn block_on<F: Future>(work: F) -> F::Output {
     let _context = runtime().enter();
     pollster::block_on(work)
-}
-
-/// [`until`], blocking.
-pub fn block_on_until<T>(
-    deadline: Option<Instant>,
-    waiting: &(dyn Fn(Duration) + Sync),
-    work: impl Future<Output = T>,
-) -> Option<T> {
-    block_on(until(deadline, waiting, work))
 }
 
 /// The process-wide async runtime that runs fetches and the renders' event loops (2 worker

@@ -205,19 +205,9 @@ impl Drop for EventLoop<'_> {
 }
 
 impl EventLoop<'_> {
-    /// Runs the render to its end. On an error (the deadline, a failed painter), the fetches
-    /// are stopped and jobs not started paint nothing.
+    /// Runs the render to its end. On an error (the deadline, a failed painter) the loop is
+    /// dropped at once, which stops the fetches and the jobs not started.
     async fn run(&mut self) -> Result<()> {
-        let result = self.run_to_end().await;
-        if result.is_err() {
-            self.ctx.cancelled.store(true, Ordering::Relaxed);
-            self.fetching.abort_all();
-            self.rx.close();
-        }
-        result
-    }
-
-    async fn run_to_end(&mut self) -> Result<()> {
         self.request();
         while self.sched.buckets_left > 0 {
             match self.next_event().await? {

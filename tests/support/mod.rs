@@ -11,6 +11,25 @@ use hipscut::tile::{cell_of_pixel, TileId};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Asserts that two rasters are the same image, sample for sample, bit for bit (NaN included).
+pub fn assert_bit_identical(a: &hipscut::Raster, b: &hipscut::Raster, what: &str) {
+    assert_eq!(
+        (a.width, a.height, a.channels),
+        (b.width, b.height, b.channels),
+        "{what}: sizes differ"
+    );
+    let differ = a
+        .data
+        .iter()
+        .zip(&b.data)
+        .filter(|(x, y)| x.to_bits() != y.to_bits())
+        .count();
+    assert_eq!(
+        differ, 0,
+        "{what}: {differ} samples differ from the reference"
+    );
+}
+
 /// A smooth function of the sky direction (a polynomial in x, y, z): no seam at lon 0/360, no
 /// singularity at the poles.
 pub fn analytic(v: [f64; 3]) -> f64 {
