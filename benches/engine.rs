@@ -7,7 +7,7 @@
 mod support;
 
 use hipscut::fetch::FetchOptions;
-use hipscut::{Engine, EngineOptions, RenderRequest};
+use hipscut::{Engine, EngineOptions, RenderRequest, View};
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -31,15 +31,7 @@ fn field(k: usize) -> (f64, f64) {
 
 fn request(k: usize) -> RenderRequest {
     let (lon, lat) = field(k);
-    RenderRequest {
-        lon: Some(lon),
-        lat: Some(lat),
-        fov: Some(1.0),
-        width: Some(256),
-        height: Some(256),
-        allow_empty: true,
-        ..Default::default()
-    }
+    RenderRequest::new(View::default().centre(lon, lat).fov(1.0).size(256, 256)).allow_empty(true)
 }
 
 /// Renders every field through one engine; returns the seconds taken.

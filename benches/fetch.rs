@@ -11,7 +11,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use hipscut::fetch::FetchOptions;
 use hipscut::survey::OpenOptions;
 use hipscut::tile::{decode_raster, Shape, TileFormat};
-use hipscut::{render, RenderRequest, Survey};
+use hipscut::{render, RenderRequest, Survey, View};
 use rayon::prelude::*;
 use std::time::Duration;
 use support::server::{Fault, TestServer};
@@ -31,15 +31,7 @@ fn options(cache: Option<&std::path::Path>) -> OpenOptions {
 }
 
 fn request() -> RenderRequest {
-    RenderRequest {
-        lon: Some(30.0),
-        lat: Some(20.0),
-        fov: Some(72.0),
-        width: Some(300),
-        height: Some(300),
-        order: Some(3),
-        ..Default::default()
-    }
+    RenderRequest::new(View::default().centre(30.0, 20.0).fov(72.0).size(300, 300)).order(3)
 }
 
 fn fetch(c: &mut Criterion) {

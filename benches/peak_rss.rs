@@ -11,7 +11,7 @@
 mod support;
 
 use hipscut::geometry::lonlat_to_xyz;
-use hipscut::{render, RenderRequest, Survey};
+use hipscut::{render, Projection, RenderRequest, Survey, View};
 use support::AnalyticSurvey;
 
 fn peak_rss_mib() -> f64 {
@@ -41,16 +41,14 @@ fn main() {
     .write(dir.path());
     let before = peak_rss_mib();
     let survey = Survey::open(Some(root.to_str().unwrap())).unwrap();
-    let req = RenderRequest {
-        lon: Some(lon),
-        lat: Some(lat),
-        fov: Some(130.0),
-        width: Some(4000),
-        height: Some(4000),
-        projection: Some("ARC".into()),
-        order: Some(order),
-        ..Default::default()
-    };
+    let req = RenderRequest::new(
+        View::default()
+            .centre(lon, lat)
+            .fov(130.0)
+            .size(4000, 4000)
+            .projection(Projection::Arc),
+    )
+    .order(order);
     let t = std::time::Instant::now();
     let r = render(&survey, &req).unwrap();
     println!(

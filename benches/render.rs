@@ -5,7 +5,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use hipscut::geometry::Frame;
 use hipscut::paint::Painter;
-use hipscut::{render, RenderRequest, Survey};
+use hipscut::{render, RenderRequest, Survey, View};
 use std::path::Path;
 
 fn field(
@@ -15,17 +15,15 @@ fn field(
     height: usize,
     painter: Painter,
 ) -> RenderRequest {
-    RenderRequest {
-        lon: Some(0.0),
-        lat: Some(0.0),
-        frame: Some(Frame::Galactic),
-        fov: Some(fov),
-        width: Some(width),
-        height: Some(height),
-        projection: Some(projection.into()),
-        painter,
-        ..Default::default()
-    }
+    RenderRequest::new(
+        View::default()
+            .centre(0.0, 0.0)
+            .frame(Frame::Galactic)
+            .fov(fov)
+            .size(width, height)
+            .projection(projection.parse().unwrap()),
+    )
+    .painter(painter)
 }
 
 fn fermi(c: &mut Criterion) {

@@ -3,36 +3,20 @@
 //!
 //!     cargo run --release --example painter_comparison
 
-use hipscut::geometry::Frame;
-use hipscut::paint::Painter;
-use hipscut::{render, RenderRequest, Survey};
+use hipscut::{render, Frame, Painter, Projection, RenderRequest, Survey, View};
 
 fn main() -> anyhow::Result<()> {
     let survey = Survey::open(None)?; // the embedded Mellinger sky
-    let base = RenderRequest {
-        lon: Some(10.0),
-        lat: Some(0.0),
-        frame: Some(Frame::Galactic),
-        fov: Some(60.0),
-        width: Some(360),
-        height: Some(300),
-        projection: Some("ZEA".into()),
-        ..Default::default()
-    };
-    let precise = render(
-        &survey,
-        &RenderRequest {
-            painter: Painter::Precise,
-            ..base.clone()
-        },
-    )?;
-    let projective = render(
-        &survey,
-        &RenderRequest {
-            painter: Painter::Projective,
-            ..base
-        },
-    )?;
+    let base = RenderRequest::new(
+        View::default()
+            .centre(10.0, 0.0)
+            .frame(Frame::Galactic)
+            .fov(60.0)
+            .size(360, 300)
+            .projection(Projection::Zea),
+    );
+    let precise = render(&survey, &base.clone().painter(Painter::Precise))?;
+    let projective = render(&survey, &base.painter(Painter::Projective))?;
     let (w, h) = (360u32, 300u32);
     let gap = 8;
     let mut canvas = image::RgbImage::from_pixel(3 * w + 2 * gap, h, image::Rgb([255, 255, 255]));

@@ -2,13 +2,13 @@
 
 use crate::progress::Bars;
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use hipscut::fetch::FetchOptions;
-use hipscut::geometry::Frame;
-use hipscut::paint::{Interpolation, Painter};
 use hipscut::survey::OpenOptions;
-use hipscut::tile::TileFormat;
-use hipscut::{render_to_file, RenderRequest, Rendered, Survey};
+use hipscut::{
+    render_to_file, Field, Frame, Interpolation, Painter, Projection, RenderRequest, Rendered,
+    Survey, TileFormat, View, WcsHeader,
+};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -52,9 +52,9 @@ pub struct RenderArgs {
     /// Latitude of the image centre, degrees in --frame [default: the survey's initial view].
     #[arg(long, allow_hyphen_values = true, requires = "lon")]
     pub lat: Option<f64>,
-    /// Frame of --lon/--lat and of the output WCS.
-    #[arg(long, value_enum, default_value_t = FrameArg::Icrs)]
-    pub frame: FrameArg,
+    /// Frame of --lon/--lat and of the output WCS: icrs, galactic or ecliptic.
+    #[arg(long, default_value_t = Frame::Icrs)]
+    pub frame: Frame,
     /// Field of view across the larger side, degrees [default: the survey's initial fov].
     #[arg(long, allow_hyphen_values = true)]
     pub fov: Option<f64>,
@@ -65,10 +65,10 @@ pub struct RenderArgs {
     /// 180°; with --wcs, the header's NAXIS2].
     #[arg(long, allow_hyphen_values = true, value_parser = side)]
     pub height: Option<usize>,
-    /// FITS projection code (TAN, SIN, AIT, MOL, CAR, ZEA, …) [default: TAN, or AIT for fields
-    /// wider than 180°].
+    /// FITS projection code: AZP SZP TAN STG SIN ARC ZPN ZEA CYP CEA CAR MER SFL MOL AIT HPX
+    /// [default: TAN, or AIT for fields wider than 180°].
     #[arg(long, value_name = "CODE")]
-    pub projection: Option<String>,
+    pub projection: Option<Projection>,
     /// Rotation of the image, degrees East of North.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     pub rotation: f64,
@@ -80,16 +80,16 @@ pub struct RenderArgs {
     /// Force the HiPS tile order instead of choosing it from the pixel scale.
     #[arg(long, allow_hyphen_values = true, value_parser = order)]
     pub order: Option<u8>,
-    /// Tile format to read [default: the survey's first].
-    #[arg(long, value_enum)]
-    pub tile_format: Option<TileFormatArg>,
-    /// Sampling between tile pixels.
-    #[arg(long, value_enum, default_value_t = InterpolationArg::Bilinear)]
-    pub interpolation: InterpolationArg,
+    /// Tile format to read: jpeg, png or fits [default: the survey's first].
+    #[arg(long, value_name = "FORMAT")]
+    pub tile_format: Option<TileFormat>,
+    /// Sampling between tile pixels: bilinear or nearest.
+    #[arg(long, default_value_t = Interpolation::Bilinear)]
+    pub interpolation: Interpolation,
     /// Painter: projective (tiles mapped through homographies, fast) or precise (every pixel
     /// projected on its own, the reference).
-    #[arg(long, value_enum, default_value_t = PainterArg::Projective)]
-    pub painter: PainterArg,
+    #[arg(long, default_value_t = Painter::Projective)]
+    pub painter: Painter,
     /// Output file; its extension (.fits, .png, .jpg) picks the format.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
@@ -229,65 +229,39 @@ impl FetchArgs {
     }
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug)]
-pub enum FrameArg {
-    Icrs,
-    Galactic,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug)]
-pub enum TileFormatArg {
-    #[value(alias = "jpeg")]
-    Jpg,
-    Png,
-    Fits,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug)]
-pub enum PainterArg {
-    Projective,
-    Precise,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug)]
-pub enum InterpolationArg {
-    Nearest,
-    Bilinear,
-}
-
 impl RenderArgs {
-    fn request(&self) -> RenderRequest {
-        RenderRequest {
-            lon: self.lon,
-            lat: self.lat,
-            frame: Some(match self.frame {
-                FrameArg::Icrs => Frame::Icrs,
-                FrameArg::Galactic => Frame::Galactic,
-            }),
-            fov: self.fov,
-            width: self.width,
-            height: self.height,
-            projection: self.projection.clone(),
-            rotation: self.rotation,
-            wcs_file: self.wcs.clone(),
-            order: self.order,
-            tile_format: self.tile_format.map(|f| match f {
-                TileFormatArg::Jpg => TileFormat::Jpeg,
-                TileFormatArg::Png => TileFormat::Png,
-                TileFormatArg::Fits => TileFormat::Fits,
-            }),
-            interpolation: match self.interpolation {
-                InterpolationArg::Nearest => Interpolation::Nearest,
-                InterpolationArg::Bilinear => Interpolation::Bilinear,
-            },
-            strict: self.strict,
-            painter: match self.painter {
-                PainterArg::Projective => Painter::Projective,
-                PainterArg::Precise => Painter::Precise,
-            },
-            deadline: self.fetch.deadline(),
-            allow_empty: self.allow_empty,
-        }
+    /// The library request these arguments make; reads the --wcs header.
+    fn request(&self) -> hipscut::Result<RenderRequest> {
+        let field = match &self.wcs {
+            Some(path) => {
+                let mut header = WcsHeader::from_file(path)?;
+                if let Some(w) = self.width {
+                    header = header.width(w);
+                }
+                if let Some(h) = self.height {
+                    header = header.height(h);
+                }
+                Field::Wcs(header)
+            }
+            None => {
+                let mut view = View::default().frame(self.frame).rotation(self.rotation);
+                view.centre = self.lon.zip(self.lat);
+                view.fov = self.fov;
+                view.width = self.width;
+                view.height = self.height;
+                view.projection = self.projection;
+                Field::View(view)
+            }
+        };
+        let mut request = RenderRequest::new(field)
+            .interpolation(self.interpolation)
+            .painter(self.painter)
+            .strict(self.strict)
+            .allow_empty(self.allow_empty);
+        request.order = self.order;
+        request.tile_format = self.tile_format;
+        request.deadline = self.fetch.deadline();
+        Ok(request)
     }
 }
 
@@ -297,13 +271,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Render(args) => {
             let open = args.fetch.options();
             let bars = Bars::new(cli.quiet);
-            let rendered = render_to_file(
-                args.survey.as_deref(),
-                &open,
-                &args.request(),
-                &args.output,
-                &bars,
-            );
+            let rendered = args.request().and_then(|request| {
+                render_to_file(args.survey.as_deref(), &open, &request, &args.output, &bars)
+            });
             bars.finish();
             let rendered =
                 rendered.with_context(|| format!("cannot render {}", args.output.display()))?;
@@ -338,6 +308,7 @@ pub fn hint(e: &hipscut::Error) -> Option<&'static str> {
             Some("without --strict, failed tiles fall back to their parents")
         }
         E::EmptyRender { .. } => Some("--allow-empty accepts an empty image"),
+        E::HeaderWithoutSize { .. } => Some("give the size with --width and --height"),
         _ => None,
     }
 }

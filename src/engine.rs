@@ -7,7 +7,8 @@ use crate::error::{Error, Result};
 use crate::fetch::{block_on, runtime, FetchOptions, Fetcher};
 use crate::pipeline::workers::{DecodeHook, Workers};
 use crate::pipeline::{Progress, Silent};
-use crate::render::{render_blocking_on, render_on, write_rendered, RenderRequest, Rendered};
+use crate::render::{render_blocking_on, render_on, write_rendered, Rendered};
+use crate::request::RenderRequest;
 use crate::survey::{OpenOptions, Survey};
 use std::collections::HashMap;
 use std::path::Path;
@@ -68,11 +69,11 @@ impl std::fmt::Debug for EngineOptions {
 /// async runtime, and [`Engine::render_blocking`] called from plain threads or rayon workers.
 ///
 /// ```
-/// use hipscut::{Engine, EngineOptions, RenderRequest};
+/// use hipscut::{Engine, EngineOptions, RenderRequest, View};
 ///
 /// let engine = Engine::new(EngineOptions::default())?;
-/// let survey = hipscut::fetch::block_on(engine.survey(None))?; // the embedded survey
-/// let request = RenderRequest { fov: Some(30.0), width: Some(64), ..Default::default() };
+/// let survey = engine.survey_blocking(None)?; // the embedded survey
+/// let request = RenderRequest::new(View::default().fov(30.0).size(64, 64));
 /// let rendered = engine.render_blocking(&survey, &request)?;
 /// assert_eq!((rendered.image.width, rendered.image.height), (64, 64));
 /// # Ok::<(), hipscut::Error>(())
@@ -179,6 +180,11 @@ impl Engine {
             .surveys
             .lock()
             .map_err(|_| Error::Internal("the survey table was poisoned".into()))
+    }
+
+    /// [`Engine::survey`], blocking.
+    pub fn survey_blocking(&self, location: Option<&str>) -> Result<Arc<Survey>> {
+        block_on(self.survey(location))
     }
 
     /// Renders `request` from `survey`. The render runs on the engine's threads; dropping the

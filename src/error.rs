@@ -33,6 +33,8 @@ pub enum Error {
     InvalidParameter(String),
     #[error("invalid WCS header: {0}")]
     InvalidWcs(String),
+    #[error("the WCS header has no {key} and the request gives no size for it")]
+    HeaderWithoutSize { key: &'static str },
     #[error("unknown projection `{code}` (supported: {supported})")]
     UnknownProjection { code: String, supported: String },
     #[error("projection `{code}` is not supported: its mapping disagrees with wcslib (supported: {supported})")]
@@ -93,6 +95,7 @@ impl Error {
             | Error::TileFormatNotOffered { .. }
             | Error::InvalidParameter(_)
             | Error::InvalidWcs(_)
+            | Error::HeaderWithoutSize { .. }
             | Error::UnknownProjection { .. }
             | Error::RefusedProjection { .. }
             | Error::UnsupportedOutput(_)

@@ -17,20 +17,25 @@ pub(crate) mod files;
 pub mod fits;
 pub mod geometry;
 pub mod healpix;
+mod names;
 pub mod paint;
 pub mod pipeline;
 pub mod plan;
 pub mod raster;
 pub mod render;
+pub mod request;
 pub mod store;
 pub mod survey;
 pub mod tile;
 
+pub use encode::OutputFormat;
 pub use engine::{Engine, EngineOptions};
 pub use error::{Error, ErrorKind, Result};
+pub use geometry::{Frame, Projection};
+pub use paint::{Interpolation, Painter};
 pub use pipeline::{Progress, RenderStats};
 pub use raster::Raster;
-pub use render::{
-    render, render_to_file, render_with_progress, write_rendered, RenderRequest, Rendered,
-};
+pub use render::{render, render_to_file, render_with_progress, write_rendered, Rendered};
+pub use request::{Field, RenderRequest, View, WcsHeader};
 pub use survey::Survey;
+pub use tile::TileFormat;

@@ -164,7 +164,7 @@ mod tests {
 
     #[test]
     fn block_plan_assigns_every_pixel_to_the_tile_holding_its_centre() {
-        use crate::geometry::{Frame, View};
+        use crate::geometry::{Frame, ResolvedView};
         let views = [
             ("AIT", 0.0, 0.0, 360.0, 300, 150, 0.0),
             ("TAN", 45.0, 41.81, 30.0, 200, 160, 20.0),
@@ -172,13 +172,13 @@ mod tests {
             ("CAR", 180.0, 0.0, 120.0, 240, 120, 0.0),
         ];
         for (projection, lon, lat, fov, width, height, rotation) in views {
-            let g = OutputGeometry::from_view(&View {
+            let g = OutputGeometry::from_view(&ResolvedView {
                 lon,
                 lat,
                 fov,
                 width,
                 height,
-                projection: projection.into(),
+                projection: projection.parse().unwrap(),
                 rotation,
                 frame: Frame::Icrs,
             })

@@ -6,47 +6,18 @@ use crate::encode::{
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::fetch::block_on;
-use crate::geometry::{read_header_file, Frame, FrameRotation, OutputGeometry, View};
+use crate::geometry::OutputGeometry;
 use crate::healpix::choose_order;
-use crate::paint::{Interpolation, Painter};
+use crate::paint::Interpolation;
 use crate::pipeline::workers::Workers;
 use crate::pipeline::{render_pipelined, PaintSpec, Progress, RenderStats, Silent};
 use crate::raster::Raster;
+use crate::request::RenderRequest;
 use crate::survey::{OpenOptions, Survey};
 use crate::tile::TileFormat;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
-
-/// Fields wider than this (degrees) get AIT when no projection is named: TAN cannot show them.
-const WIDE_FIELD_DEG: f64 = 180.0;
-pub const DEFAULT_WIDTH: usize = 1024;
-
-/// What to render. `None` fields take the survey's initial view or the documented defaults.
-#[derive(Debug, Clone, Default)]
-pub struct RenderRequest {
-    pub lon: Option<f64>,
-    pub lat: Option<f64>,
-    pub frame: Option<Frame>,
-    pub fov: Option<f64>,
-    pub width: Option<usize>,
-    pub height: Option<usize>,
-    pub projection: Option<String>,
-    pub rotation: f64,
-    /// A header file giving the whole output WCS (overrides the view fields).
-    pub wcs_file: Option<PathBuf>,
-    pub order: Option<u8>,
-    pub tile_format: Option<TileFormat>,
-    pub interpolation: Interpolation,
-    /// Fail if any tile failed to fetch, was cut short or did not decode (instead of falling
-    /// back).
-    pub strict: bool,
-    pub painter: Painter,
-    /// The longest the whole render may take, fallbacks included (`None`: no limit).
-    pub deadline: Option<Duration>,
-    /// Accept an image in which no pixel received data (otherwise it is an error).
-    pub allow_empty: bool,
-}
+use std::time::Instant;
 
 /// A rendered image with what is needed to encode and report it.
 #[derive(Debug)]
@@ -57,53 +28,6 @@ pub struct Rendered {
     pub tile_format: TileFormat,
     pub interpolation: Interpolation,
     pub stats: RenderStats,
-}
-
-/// The view a request asks for, defaults filled from the survey's `hips_initial_*`.
-pub fn resolve_view(survey: &Survey, req: &RenderRequest) -> Result<View> {
-    let p = &survey.properties;
-    let frame = req.frame.unwrap_or(Frame::Icrs);
-    let (lon, lat) = match (req.lon, req.lat) {
-        (Some(lon), Some(lat)) => (lon, lat),
-        (None, None) => match (p.initial_ra, p.initial_dec) {
-            (Some(ra), Some(dec)) => FrameRotation::new(Frame::Icrs, frame).apply_deg(ra, dec),
-            _ => (0.0, 0.0),
-        },
-        _ => {
-            return Err(Error::invalid(
-                "give both the longitude and the latitude, or neither",
-            ))
-        }
-    };
-    let fov = req.fov.or(p.initial_fov).unwrap_or(1.0);
-    let projection = req
-        .projection
-        .clone()
-        .unwrap_or_else(|| if fov > WIDE_FIELD_DEG { "AIT" } else { "TAN" }.to_string());
-    let width = req.width.unwrap_or(DEFAULT_WIDTH);
-    let height = req.height.unwrap_or(if fov > WIDE_FIELD_DEG {
-        (width / 2).max(1)
-    } else {
-        width
-    });
-    Ok(View {
-        lon,
-        lat,
-        fov,
-        width,
-        height,
-        projection,
-        rotation: req.rotation,
-        frame,
-    })
-}
-
-/// The output geometry a request asks for: from `--wcs` or from the view.
-pub fn resolve_geometry(survey: &Survey, req: &RenderRequest) -> Result<OutputGeometry> {
-    match &req.wcs_file {
-        Some(path) => OutputGeometry::from_header(&read_header_file(path)?, req.width, req.height),
-        None => OutputGeometry::from_view(&resolve_view(survey, req)?),
-    }
 }
 
 /// Renders the requested field of `survey` into a float raster, blocking (from any thread).
@@ -167,7 +91,7 @@ pub(crate) async fn render_on(
             })
         }
     };
-    let geometry = Arc::new(resolve_geometry(survey, req)?);
+    let geometry = Arc::new(req.field.geometry(survey)?);
     let pixel_deg = geometry
         .pixel_scale_deg()
         .ok_or_else(|| Error::InvalidWcs("the pixel scale cannot be measured".into()))?;

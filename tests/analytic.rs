@@ -3,11 +3,11 @@
 
 mod support;
 
-use hipscut::geometry::{Frame, FrameRotation, OutputGeometry, View};
+use hipscut::geometry::{Frame, FrameRotation, OutputGeometry, ResolvedView};
 use hipscut::paint::{Interpolation, Painter};
 use hipscut::plan::cell_size_deg;
 use hipscut::tile::TileId;
-use hipscut::{render, RenderRequest, Survey};
+use hipscut::{render, Projection, RenderRequest, Survey, View};
 use support::{analytic, analytic_gradient, AnalyticSurvey};
 
 /// Errors relative to what half a tile pixel of misplacement would cause at each pixel
@@ -20,31 +20,34 @@ struct Errors {
 }
 
 /// Renders `view` from the survey and compares with the analytic sky.
-fn compare(survey: &Survey, view: &View, interpolation: Interpolation, order: u8) -> Errors {
+fn compare(
+    survey: &Survey,
+    view: &ResolvedView,
+    interpolation: Interpolation,
+    order: u8,
+) -> Errors {
     compare_with(survey, view, interpolation, order, Painter::default())
 }
 
 /// [`compare`] with a given painter.
 fn compare_with(
     survey: &Survey,
-    view: &View,
+    view: &ResolvedView,
     interpolation: Interpolation,
     order: u8,
     painter: Painter,
 ) -> Errors {
-    let req = RenderRequest {
-        painter,
-        lon: Some(view.lon),
-        lat: Some(view.lat),
-        frame: Some(view.frame),
-        fov: Some(view.fov),
-        width: Some(view.width),
-        height: Some(view.height),
-        projection: Some(view.projection.clone()),
-        rotation: view.rotation,
-        interpolation,
-        ..Default::default()
-    };
+    let req = RenderRequest::new(
+        View::default()
+            .centre(view.lon, view.lat)
+            .frame(view.frame)
+            .fov(view.fov)
+            .size(view.width, view.height)
+            .projection(view.projection)
+            .rotation(view.rotation),
+    )
+    .painter(painter)
+    .interpolation(interpolation);
     let rendered = render(survey, &req).expect("render");
     let geometry = OutputGeometry::from_view(view).unwrap();
     let to_survey = FrameRotation::new(view.frame, survey.properties.frame);
@@ -95,14 +98,14 @@ fn view(
     (w, h): (usize, usize),
     rotation: f64,
     frame: Frame,
-) -> View {
-    View {
+) -> ResolvedView {
+    ResolvedView {
         lon,
         lat,
         fov,
         width: w,
         height: h,
-        projection: projection.into(),
+        projection: projection.parse().unwrap(),
         rotation,
         frame,
     }
@@ -250,14 +253,12 @@ fn missing_tiles_fall_back_to_their_parent_without_holes() {
     assert_within_bilinear_bounds(&e, "fallback to order 0");
     let rendered = render(
         &survey,
-        &RenderRequest {
-            lon: Some(v.lon),
-            lat: Some(v.lat),
-            fov: Some(v.fov),
-            width: Some(100),
-            height: Some(100),
-            ..Default::default()
-        },
+        &RenderRequest::new(
+            View::default()
+                .centre(v.lon, v.lat)
+                .fov(v.fov)
+                .size(100, 100),
+        ),
     )
     .unwrap();
     assert_eq!(rendered.order, 1);
@@ -302,16 +303,14 @@ fn the_pipeline_holds_a_window_of_tiles_not_the_whole_field() {
         deadline: None,
     };
     let survey = Survey::open_with(Some(root.to_str().unwrap()), &opts).unwrap();
-    let req = RenderRequest {
-        lon: Some(0.0),
-        lat: Some(0.0),
-        fov: Some(360.0),
-        width: Some(400),
-        height: Some(200),
-        projection: Some("AIT".into()),
-        order: Some(2),
-        ..Default::default()
-    };
+    let req = RenderRequest::new(
+        View::default()
+            .centre(0.0, 0.0)
+            .fov(360.0)
+            .size(400, 200)
+            .projection(Projection::Ait),
+    )
+    .order(2);
     let r = render(&survey, &req).unwrap();
     assert_eq!(r.stats.local, 192, "the whole sky is read");
     // Window 2×4+8 = 16, exceeded only to keep moving: about one row of tiles across the image.

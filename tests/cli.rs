@@ -478,10 +478,11 @@ fn astropy_text_headers_work_and_flags_give_a_missing_size() {
         b.to_str().unwrap(),
     ]);
     assert!(!o.status.success());
+    let e = stderr(&o);
     assert!(
-        stderr(&o).contains("NAXIS1 is missing: give the size with --width"),
-        "{}",
-        stderr(&o)
+        e.contains("the WCS header has no NAXIS1")
+            && e.contains("hint: give the size with --width"),
+        "{e}"
     );
     let o = hipscut(&[
         "render",
@@ -531,4 +532,22 @@ fn what_a_newcomer_types_just_works() {
         .find("no readable `properties`")
         .expect("the effect is named");
     assert!(cause < effect, "{err}");
+}
+
+#[test]
+fn help_lists_every_projection_and_refuses_the_others_by_name() {
+    let o = hipscut(&["render", "--help"]);
+    assert!(o.status.success());
+    let help = String::from_utf8_lossy(&o.stdout).into_owned();
+    for p in hipscut::Projection::ALL {
+        assert!(help.contains(p.code()), "--help does not list {p}");
+    }
+    let o = hipscut(&["render", "--projection", "cod", "-o", "never.png"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("`COD` is not supported"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!Path::new("never.png").exists());
 }

@@ -5,7 +5,7 @@
 mod support;
 
 use hipscut::fetch::FetchOptions;
-use hipscut::{render, Engine, EngineOptions, Raster, RenderRequest, Survey};
+use hipscut::{render, Engine, EngineOptions, Raster, RenderRequest, Survey, View};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -49,14 +49,12 @@ fn engine(per_host: usize) -> Engine {
 
 /// Field `k` of a set of overlapping fields.
 fn field(k: usize) -> RenderRequest {
-    RenderRequest {
-        lon: Some(20.0 + (k % 8) as f64 * 6.0),
-        lat: Some(10.0 + (k / 8) as f64 * 6.0),
-        fov: Some(30.0),
-        width: Some(96),
-        height: Some(80),
-        ..Default::default()
-    }
+    RenderRequest::new(
+        View::default()
+            .centre(20.0 + (k % 8) as f64 * 6.0, 10.0 + (k / 8) as f64 * 6.0)
+            .fov(30.0)
+            .size(96, 80),
+    )
 }
 
 /// The same field rendered alone, from the survey folder, without an engine.
@@ -137,7 +135,7 @@ fn renders_finish_from_tokio_rayon_and_plain_threads() {
     let root = survey_dir(dir.path());
     let location = root.to_str().unwrap().to_string();
     let engine = engine(4);
-    let survey = hipscut::fetch::block_on(engine.survey(Some(&location))).unwrap();
+    let survey = engine.survey_blocking(Some(&location)).unwrap();
     let expected: Vec<Raster> = (0..8).map(|k| alone(&root, k)).collect();
     let expected = Arc::new(expected);
 
@@ -268,18 +266,11 @@ fn a_panicking_decoder_fails_its_tile_alone() {
         r.image.data.iter().all(|v| !v.is_nan()),
         "the parent filled in"
     );
-    let strict = RenderRequest {
-        strict: true,
-        ..field(4)
-    };
+    let strict = field(4).strict(true);
     let err = engine.render_blocking(&survey, &strict).unwrap_err();
     assert_eq!(err.kind(), hipscut::ErrorKind::Unreachable, "{err}");
     // The engine keeps serving, elsewhere.
-    let far = RenderRequest {
-        lon: Some(200.0),
-        lat: Some(-40.0),
-        ..field(0)
-    };
+    let far = RenderRequest::new(View::default().centre(200.0, -40.0).fov(30.0).size(96, 80));
     let other = engine.render_blocking(&survey, &far).unwrap();
     assert_eq!(other.stats.failed, 0);
     assert_bit_identical(&other.image, &alone_request(&root, &far), "after a panic");
@@ -292,7 +283,7 @@ fn each_render_reports_its_own_statistics() {
     let root = survey_dir(dir.path());
     let server = TestServer::start(&root);
     let engine = engine(4);
-    let survey = hipscut::fetch::block_on(engine.survey(Some(&server.url()))).unwrap();
+    let survey = engine.survey_blocking(Some(&server.url())).unwrap();
     let first = engine.render_blocking(&survey, &field(9)).unwrap();
     let second = engine.render_blocking(&survey, &field(9)).unwrap();
     let s1 = &first.stats;

@@ -7,7 +7,7 @@ mod support;
 use hipscut::fetch::FetchOptions;
 use hipscut::survey::OpenOptions;
 use hipscut::tile::{decode_raster, Shape, TileFormat, TileId};
-use hipscut::{render, Raster, RenderRequest, Rendered, Survey};
+use hipscut::{render, Raster, RenderRequest, Rendered, Survey, View};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use support::server::{closed_port_url, Fault, TestServer};
@@ -51,14 +51,7 @@ fn options(cache: &Path) -> OpenOptions {
 }
 
 fn request() -> RenderRequest {
-    RenderRequest {
-        lon: Some(30.0),
-        lat: Some(20.0),
-        fov: Some(70.0),
-        width: Some(120),
-        height: Some(90),
-        ..Default::default()
-    }
+    RenderRequest::new(View::default().centre(30.0, 20.0).fov(70.0).size(120, 90))
 }
 
 /// The tile of order 1 under the image centre: a tile every render here needs.
@@ -239,10 +232,7 @@ fn missing_and_broken_tiles_fall_back_to_their_parent() {
         // --strict turns a failed tile into an error.
         if counts_as_failed {
             let survey = Survey::open_with(Some(&server.url()), &options(&s.cache)).unwrap();
-            let strict = RenderRequest {
-                strict: true,
-                ..request()
-            };
+            let strict = request().strict(true);
             let err = render(&survey, &strict)
                 .expect_err("strict fails")
                 .to_string();

@@ -4,13 +4,10 @@
 
 use hipscut::geometry::Frame;
 use hipscut::paint::Painter;
-use hipscut::{render, Raster, RenderRequest, Survey};
+use hipscut::{render, Raster, RenderRequest, Survey, View};
 
 fn render_with(survey: &Survey, req: &RenderRequest, painter: Painter) -> (Raster, f64) {
-    let req = RenderRequest {
-        painter,
-        ..req.clone()
-    };
+    let req = req.clone().painter(painter);
     let r = render(survey, &req).unwrap();
     let precise_share = r.stats.pixels_precise as f64 / r.stats.pixels_painted as f64;
     (r.image, precise_share)
@@ -62,16 +59,14 @@ fn projective_matches_precise_within_a_fraction_of_a_grey_level() {
         ),
     ];
     for (label, projection, lon, lat, fov, width, height, frame) in cases {
-        let req = RenderRequest {
-            lon: Some(lon),
-            lat: Some(lat),
-            frame: Some(frame),
-            fov: Some(fov),
-            width: Some(width),
-            height: Some(height),
-            projection: Some(projection.into()),
-            ..Default::default()
-        };
+        let req = RenderRequest::new(
+            View::default()
+                .centre(lon, lat)
+                .frame(frame)
+                .fov(fov)
+                .size(width, height)
+                .projection(projection.parse().unwrap()),
+        );
         let (precise, _) = render_with(&survey, &req, Painter::Precise);
         let (projective, share) = render_with(&survey, &req, Painter::Projective);
         let (mut max, mut sum, mut n, mut coverage_differs) = (0f64, 0f64, 0usize, 0usize);

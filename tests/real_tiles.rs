@@ -3,10 +3,10 @@
 
 mod support;
 
-use hipscut::geometry::{lonlat_to_xyz, xyz_to_lonlat, Frame};
+use hipscut::geometry::{lonlat_to_xyz, xyz_to_lonlat};
 use hipscut::paint::Interpolation;
 use hipscut::tile::{decode_raster, slice_allsky, Shape, TileFormat};
-use hipscut::{render, Raster, RenderRequest, Survey};
+use hipscut::{render, Raster, RenderRequest, Survey, View};
 use support::{correlation, data_dir};
 
 fn decode_file(path: &std::path::Path, format: TileFormat) -> Raster {
@@ -111,17 +111,14 @@ fn dss2_field(format: TileFormat) -> Raster {
     let (a, b) = (layer.center(448), layer.center(449));
     let (va, vb) = (lonlat_to_xyz(a.0, a.1), lonlat_to_xyz(b.0, b.1));
     let (lon, lat) = xyz_to_lonlat([va[0] + vb[0], va[1] + vb[1], va[2] + vb[2]]);
-    let req = RenderRequest {
-        lon: Some(lon.to_degrees()),
-        lat: Some(lat.to_degrees()),
-        frame: Some(Frame::Icrs),
-        fov: Some(3.0),
-        width: Some(300),
-        height: Some(300),
-        tile_format: Some(format),
-        interpolation: Interpolation::Bilinear,
-        ..Default::default()
-    };
+    let req = RenderRequest::new(
+        View::default()
+            .centre(lon.to_degrees(), lat.to_degrees())
+            .fov(3.0)
+            .size(300, 300),
+    )
+    .tile_format(format)
+    .interpolation(Interpolation::Bilinear);
     let rendered = render(&survey, &req).unwrap();
     assert_eq!(rendered.order, 3);
     assert_eq!(rendered.stats.failed, 0, "{:?}", rendered.stats.failures);

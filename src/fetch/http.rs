@@ -409,7 +409,7 @@ fn tile_format_of(rel_path: &str) -> Option<TileFormat> {
         return None;
     }
     let ext = rel_path.rsplit_once('.')?.1;
-    TileFormat::from_name(ext)
+    ext.parse().ok()
 }
 
 /// A reqwest error with its causes, the cause first ("cannot connect: connection refused").

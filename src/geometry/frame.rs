@@ -1,12 +1,33 @@
 //! Celestial frames (ICRS, galactic, ecliptic) and the rotations between them.
 
 /// A celestial reference frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// It parses the names of `--frame`, of hips2fits's `coordsys` and of `hips_frame` (with their
+/// legacy letters), case-insensitively, and prints as the first of them:
+///
+/// ```
+/// use hipscut::Frame;
+/// assert_eq!("equatorial".parse::<Frame>()?, Frame::Icrs);
+/// assert_eq!("G".parse::<Frame>()?, Frame::Galactic);
+/// assert_eq!(Frame::Galactic.to_string(), "galactic");
+/// # Ok::<(), hipscut::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Frame {
+    /// The International Celestial Reference System (equatorial, J2000): the default.
+    #[default]
     Icrs,
+    /// Galactic coordinates (Hipparcos definition).
     Galactic,
+    /// Ecliptic coordinates, mean equinox and ecliptic of J2000.
     Ecliptic,
 }
+
+crate::names::named_choices!(Frame, "frame", {
+    Icrs => "icrs" | "equatorial" | "c" | "q" | "fk5" | "j2000",
+    Galactic => "galactic" | "g",
+    Ecliptic => "ecliptic" | "e",
+});
 
 /// Galactic → ICRS rotation (rows), as in the CDS libraries (Hipparcos definition).
 const GAL_TO_ICRS: [[f64; 3]; 3] = [
@@ -27,24 +48,6 @@ const GAL_TO_ICRS: [[f64; 3]; 3] = [
 const OBLIQUITY_J2000_DEG: f64 = 23.439_279_444_444_445;
 
 impl Frame {
-    /// Parses `hips_frame` values and their legacy `coordsys` letters.
-    pub fn from_hips_name(name: &str) -> Option<Frame> {
-        match name.trim().to_ascii_lowercase().as_str() {
-            "equatorial" | "icrs" | "c" | "q" | "fk5" | "j2000" => Some(Frame::Icrs),
-            "galactic" | "g" => Some(Frame::Galactic),
-            "ecliptic" | "e" => Some(Frame::Ecliptic),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Frame::Icrs => "icrs",
-            Frame::Galactic => "galactic",
-            Frame::Ecliptic => "ecliptic",
-        }
-    }
-
     /// The (longitude, latitude) prefixes of CTYPE1/CTYPE2 for this frame.
     pub fn ctype_prefixes(self) -> (&'static str, &'static str) {
         match self {

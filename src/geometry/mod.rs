@@ -7,44 +7,40 @@
 
 mod frame;
 mod header;
+mod projection;
 
 pub use crate::fits::Cards;
 pub use frame::{lonlat_to_xyz, xyz_to_lonlat, Frame, FrameRotation};
 pub use header::{parse_header_bytes, read_header_file, HEADER_MAX_BYTES};
+pub use projection::Projection;
 
 use crate::error::{Error, Result};
 use crate::fits::{find_card, parse_fits_number};
 use wcs::{ImgXY, WCSParams, WCS};
 
-/// The projection codes accepted in CTYPE and `--projection`: the projections of mapproj (through
-/// the `wcs` crate) whose mapping agrees with astropy/wcslib (tests/wcs_astropy.rs).
-pub const PROJECTION_CODES: &[&str] = &[
-    "AZP", "SZP", "TAN", "STG", "SIN", "ARC", "ZPN", "ZEA", "CYP", "CEA", "CAR", "MER", "SFL",
-    "MOL", "AIT", "HPX",
-];
-
-/// Projections mapproj offers but whose mapping disagrees with wcslib by degrees (AIR, PAR,
-/// NCP, the conics): refused rather than rendered wrong.
-pub const REFUSED_PROJECTION_CODES: &[&str] = &["AIR", "NCP", "PAR", "COP", "COD", "COE", "COO"];
-
 /// Largest accepted output side and pixel count.
 pub const MAX_SIDE: usize = 30_000;
 pub const MAX_PIXELS: usize = 150_000_000;
 
-/// A field to render, described the way people ask for it.
+/// A view with every choice made: what a request's [`crate::View`] becomes once the survey's
+/// defaults fill its gaps.
 #[derive(Debug, Clone)]
-pub struct View {
-    /// Centre (degrees, in `frame`).
+pub struct ResolvedView {
+    /// Centre longitude, degrees in `frame`.
     pub lon: f64,
+    /// Centre latitude, degrees in `frame`.
     pub lat: f64,
     /// Field of view across the larger side, degrees.
     pub fov: f64,
+    /// Image width, pixels.
     pub width: usize,
+    /// Image height, pixels.
     pub height: usize,
-    /// A code of [`PROJECTION_CODES`].
-    pub projection: String,
+    /// Map projection.
+    pub projection: Projection,
     /// Position angle of the image's up direction, degrees East of North.
     pub rotation: f64,
+    /// Frame of the centre and of the output WCS.
     pub frame: Frame,
 }
 
@@ -53,6 +49,7 @@ pub struct OutputGeometry {
     pub width: usize,
     pub height: usize,
     pub frame: Frame,
+    pub projection: Projection,
     /// The celestial WCS cards, as they are written into FITS outputs.
     pub cards: Cards,
     wcs: WCS,
@@ -64,6 +61,7 @@ impl std::fmt::Debug for OutputGeometry {
             .field("width", &self.width)
             .field("height", &self.height)
             .field("frame", &self.frame)
+            .field("projection", &self.projection)
             .field("cards", &self.cards)
             .finish()
     }
@@ -87,34 +85,17 @@ fn is_wcs_card(key: &str) -> bool {
         )
 }
 
-/// Checks a projection code: supported, refused (known to be wrong), or unknown.
-fn check_projection(code: &str) -> Result<()> {
-    if PROJECTION_CODES.contains(&code) {
-        Ok(())
-    } else if REFUSED_PROJECTION_CODES.contains(&code) {
-        Err(Error::RefusedProjection {
-            code: code.to_string(),
-            supported: PROJECTION_CODES.join(" "),
-        })
-    } else {
-        Err(Error::UnknownProjection {
-            code: code.to_string(),
-            supported: PROJECTION_CODES.join(" "),
-        })
-    }
-}
-
 /// Checks the projection parameters (PV2_m) a projection asserts on, with wcslib's ranges, so
 /// that a header is refused with a message instead of reaching mapproj's assertions.
-fn check_projection_parameters(code: &str, cards: &Cards) -> Result<()> {
+fn check_projection_parameters(projection: Projection, cards: &Cards) -> Result<()> {
     let pv = |m: u8, default: f64| {
         find_card(cards, &format!("PV2_{m}"))
             .and_then(parse_fits_number)
             .unwrap_or(default)
     };
-    let refuse = |why: String| Err(Error::InvalidWcs(format!("{code}: {why}")));
-    match code {
-        "AZP" => {
+    let refuse = |why: String| Err(Error::InvalidWcs(format!("{projection}: {why}")));
+    match projection {
+        Projection::Azp => {
             let (mu, gamma) = (pv(1, 0.0), pv(2, 0.0));
             if mu == -1.0 {
                 return refuse("PV2_1 (mu) = -1 is a degenerate projection".into());
@@ -123,7 +104,7 @@ fn check_projection_parameters(code: &str, cards: &Cards) -> Result<()> {
                 return refuse(format!("PV2_2 (gamma) = {gamma}° must lie within ±90°"));
             }
         }
-        "SZP" => {
+        Projection::Szp => {
             let (mu, theta_c) = (pv(1, 0.0), pv(3, 90.0));
             if theta_c.abs() > 90.0 {
                 return refuse(format!("PV2_3 (theta_c) = {theta_c}° must lie within ±90°"));
@@ -132,7 +113,7 @@ fn check_projection_parameters(code: &str, cards: &Cards) -> Result<()> {
                 return refuse("PV2_1 and PV2_3 make a degenerate projection".into());
             }
         }
-        "CYP" => {
+        Projection::Cyp => {
             let (mu, lambda) = (pv(1, 1.0), pv(2, 1.0));
             if lambda == 0.0 || mu == 0.0 || mu + lambda == 0.0 {
                 return refuse(format!(
@@ -141,7 +122,7 @@ fn check_projection_parameters(code: &str, cards: &Cards) -> Result<()> {
                 ));
             }
         }
-        "CEA" => {
+        Projection::Cea => {
             let lambda = pv(1, 1.0);
             if !(lambda > 0.0 && lambda <= 1.0) {
                 return refuse(format!("PV2_1 (lambda) = {lambda} must be in (0, 1]"));
@@ -157,7 +138,7 @@ fn check_projection_parameters(code: &str, cards: &Cards) -> Result<()> {
 /// SIP distortion (`RA---TAN-SIP`) is refused: mapproj 0.4 evaluates the SIP polynomials with
 /// the wrong monomials (u, u², u⁴… and only part of the coefficients), so the image would be
 /// silently wrong.
-fn split_ctype(ctype: &str) -> Result<(&str, &str)> {
+fn split_ctype(ctype: &str) -> Result<(&str, Projection)> {
     let bad = || Error::InvalidWcs(format!("CTYPE `{ctype}` is not of the form `RA---TAN`"));
     if ctype.len() < 8 || !ctype.is_ascii() || ctype.as_bytes()[4] != b'-' {
         return Err(bad());
@@ -174,16 +155,14 @@ fn split_ctype(ctype: &str) -> Result<(&str, &str)> {
         }
         _ => return Err(bad()),
     }
-    check_projection(code)?;
-    Ok((prefix, code))
+    Ok((prefix, code.parse()?))
 }
 
 impl OutputGeometry {
     /// The geometry of a view: CRPIX = (N+1)/2 (the true image centre), CD from scale and
     /// rotation, East to the left.
-    pub fn from_view(view: &View) -> Result<Self> {
-        let code = view.projection.to_ascii_uppercase();
-        check_projection(&code)?;
+    pub fn from_view(view: &ResolvedView) -> Result<Self> {
+        let code = view.projection.code();
         check_size(view.width, view.height)?;
         if !(view.fov > 0.0 && view.fov <= 360.0) {
             return Err(Error::invalid(format!(
@@ -220,20 +199,9 @@ impl OutputGeometry {
             ("CUNIT1".into(), "deg".into()),
             ("CUNIT2".into(), "deg".into()),
         ];
-        match code.as_str() {
-            // Conics need the latitude of their standard parallel(s): the centre's, unless the
-            // centre is too near the equator for a useful cone.
-            "COP" | "COD" | "COE" | "COO" => {
-                let theta_a = if view.lat.abs() >= 10.0 {
-                    view.lat
-                } else {
-                    45.0
-                };
-                cards.push(("PV2_1".into(), num(theta_a)));
-            }
+        if view.projection == Projection::Zpn {
             // ZPN with one unit coefficient is the equidistant zenithal projection.
-            "ZPN" => cards.push(("PV2_1".into(), num(1.0))),
-            _ => {}
+            cards.push(("PV2_1".into(), num(1.0)));
         }
         if view.frame == Frame::Icrs {
             cards.push(("RADESYS".into(), "ICRS".into()));
@@ -248,22 +216,17 @@ impl OutputGeometry {
         width: Option<usize>,
         height: Option<usize>,
     ) -> Result<Self> {
-        let axis = |k: &str, given: Option<usize>, flag: &str| -> Result<usize> {
+        let axis = |key: &'static str, given: Option<usize>| -> Result<usize> {
             if let Some(n) = given {
                 return Ok(n);
             }
-            let v = find_card(header, k).ok_or_else(|| {
-                Error::InvalidWcs(format!("{k} is missing: give the size with {flag}"))
-            })?;
+            let v = find_card(header, key).ok_or(Error::HeaderWithoutSize { key })?;
             parse_fits_number(v)
                 .filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= MAX_SIDE as f64)
                 .map(|n| n as usize)
-                .ok_or_else(|| Error::InvalidWcs(format!("{k} = `{v}` is not a pixel count")))
+                .ok_or_else(|| Error::InvalidWcs(format!("{key} = `{v}` is not a pixel count")))
         };
-        let (w, h) = (
-            axis("NAXIS1", width, "--width")?,
-            axis("NAXIS2", height, "--height")?,
-        );
+        let (w, h) = (axis("NAXIS1", width)?, axis("NAXIS2", height)?);
         let cards = header
             .iter()
             .filter(|(k, _)| is_wcs_card(k))
@@ -326,6 +289,7 @@ impl OutputGeometry {
             width,
             height,
             frame,
+            projection: code1,
             cards,
             wcs,
         };
@@ -397,9 +361,6 @@ impl OutputGeometry {
 
     /// A short description of the field, for messages: centre, size, projection, frame.
     pub fn describe(&self) -> String {
-        let code = find_card(&self.cards, "CTYPE1")
-            .and_then(|c| c.get(5..8))
-            .unwrap_or("?");
         let centre = self
             .reference_pixel()
             .and_then(|(c, r)| self.pixel_to_sky(c, r))
@@ -417,10 +378,8 @@ impl OutputGeometry {
             .map(|s| format!("{:.4}° across", s * self.width.max(self.height) as f64))
             .unwrap_or_default();
         format!(
-            "{centre} {}, {across}, {code}, {}×{} px",
-            self.frame.name(),
-            self.width,
-            self.height
+            "{centre} {}, {across}, {}, {}×{} px",
+            self.frame, self.projection, self.width, self.height
         )
     }
 
@@ -493,14 +452,14 @@ fn check_size(width: usize, height: usize) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn view(projection: &str) -> View {
-        View {
+    fn view(projection: Projection) -> ResolvedView {
+        ResolvedView {
             lon: 83.63,
             lat: 22.01,
             fov: 1.0,
             width: 101,
             height: 51,
-            projection: projection.into(),
+            projection,
             rotation: 0.0,
             frame: Frame::Icrs,
         }
@@ -508,7 +467,7 @@ mod tests {
 
     #[test]
     fn centre_pixel_is_the_requested_centre_and_north_is_up() {
-        let g = OutputGeometry::from_view(&view("TAN")).unwrap();
+        let g = OutputGeometry::from_view(&view(Projection::Tan)).unwrap();
         let (lon, lat) = xyz_to_lonlat(g.pixel_to_sky(50.0, 25.0).unwrap());
         assert!((lon.to_degrees() - 83.63).abs() < 1e-9 && (lat.to_degrees() - 22.01).abs() < 1e-9);
         let (_, lat_up) = xyz_to_lonlat(g.pixel_to_sky(50.0, 0.0).unwrap());
@@ -522,27 +481,21 @@ mod tests {
 
     #[test]
     fn every_projection_builds() {
-        for code in PROJECTION_CODES {
-            let g = OutputGeometry::from_view(&view(code));
-            assert!(g.is_ok(), "{code}: {:?}", g.err());
+        for projection in Projection::ALL {
+            let g = OutputGeometry::from_view(&view(projection));
+            assert!(g.is_ok(), "{projection}: {:?}", g.err());
         }
     }
 
     #[test]
     fn bad_views_are_refused() {
-        let mut v = view("TAN");
+        let mut v = view(Projection::Tan);
         v.fov = 0.0;
         assert!(OutputGeometry::from_view(&v).is_err());
-        let mut v = view("XYZ");
-        v.projection = "XYZ".into();
-        assert!(matches!(
-            OutputGeometry::from_view(&v),
-            Err(Error::UnknownProjection { .. })
-        ));
-        let mut v = view("TAN");
+        let mut v = view(Projection::Tan);
         v.lat = 91.0;
         assert!(OutputGeometry::from_view(&v).is_err());
-        let mut v = view("TAN");
+        let mut v = view(Projection::Tan);
         v.width = 0;
         assert!(OutputGeometry::from_view(&v).is_err());
     }

@@ -14,23 +14,35 @@ pub use sampler::{fallback_levels, Level, Sampler};
 use crate::raster::Raster;
 use std::cell::UnsafeCell;
 
-/// How a value is taken between tile pixel centres.
+/// How a value is taken between tile pixel centres (`nearest` or `bilinear`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Interpolation {
+    /// The value of the tile pixel whose centre is nearest.
     Nearest,
+    /// Bilinear interpolation between the four nearest tile pixel centres: the default.
     #[default]
     Bilinear,
 }
 
-/// Which painter paints the pixels.
+crate::names::named_choices!(Interpolation, "interpolation", {
+    Nearest => "nearest",
+    Bilinear => "bilinear",
+});
+
+/// Which painter paints the pixels (`projective` or `precise`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Painter {
     /// Every pixel projected to the sky and sampled on its own: the reference.
     Precise,
-    /// Tiles mapped into the output through homographies, split where distorted.
+    /// Tiles mapped into the output through homographies, split where distorted: the default.
     #[default]
     Projective,
 }
+
+crate::names::named_choices!(Painter, "painter", {
+    Projective => "projective",
+    Precise => "precise",
+});
 
 /// The output image, written concurrently by painters that own disjoint pixels.
 ///

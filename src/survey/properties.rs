@@ -140,7 +140,7 @@ impl Properties {
         let mut formats = Vec::new();
         for name in format_list.split([' ', ',']).filter(|s| !s.is_empty()) {
             // Unknown formats (webp, …) are listed by some surveys; skip them but keep the rest.
-            if let Some(f) = TileFormat::from_name(name) {
+            if let Ok(f) = name.parse::<TileFormat>() {
                 if !formats.contains(&f) {
                     formats.push(f);
                 }
@@ -153,7 +153,7 @@ impl Properties {
         }
         let frame = match raw.get("hips_frame") {
             None => Frame::Icrs,
-            Some(name) => Frame::from_hips_name(name).ok_or_else(|| {
+            Some(name) => name.parse::<Frame>().map_err(|_| {
                 Error::Properties(format!("`hips_frame` = `{name}` is not a known frame"))
             })?,
         };

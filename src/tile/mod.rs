@@ -8,38 +8,29 @@ pub use decode::{check_complete, decode_raster, Shape, ALLSKY_MAX_PIXELS};
 
 use crate::raster::Raster;
 
-/// A tile image format, as named in `hips_tile_format`.
+/// A tile image format, as named in `hips_tile_format` (`jpeg`, `png`, `fits`; `jpg` too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TileFormat {
+    /// JPEG tiles: 8-bit colour or grey pictures.
     Jpeg,
+    /// PNG tiles: 8-bit pictures whose transparent pixels are no data.
     Png,
+    /// FITS tiles: the survey's values, with BLANK and NaN as no data.
     Fits,
 }
 
-impl TileFormat {
-    /// Parses a format name of `hips_tile_format` or the CLI (`jpeg`, `jpg`, `png`, `fits`).
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name.trim().to_ascii_lowercase().as_str() {
-            "jpeg" | "jpg" => Some(TileFormat::Jpeg),
-            "png" => Some(TileFormat::Png),
-            "fits" => Some(TileFormat::Fits),
-            _ => None,
-        }
-    }
+crate::names::named_choices!(TileFormat, "tile format", {
+    Jpeg => "jpeg" | "jpg",
+    Png => "png",
+    Fits => "fits",
+});
 
+impl TileFormat {
     /// The file extension of tiles in this format.
     pub fn extension(self) -> &'static str {
         match self {
             TileFormat::Jpeg => "jpg",
-            TileFormat::Png => "png",
-            TileFormat::Fits => "fits",
-        }
-    }
-
-    /// The name used in `properties`.
-    pub fn name(self) -> &'static str {
-        match self {
-            TileFormat::Jpeg => "jpeg",
             TileFormat::Png => "png",
             TileFormat::Fits => "fits",
         }
