@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::fetch::{block_on, runtime, FetchOptions, Fetcher};
 use crate::pipeline::workers::{DecodeHook, Workers};
 use crate::pipeline::{Progress, Silent};
-use crate::render::{render_blocking_on, render_on, write_rendered, Rendered};
+use crate::render::{render_blocking_on, render_on, Rendered};
 use crate::request::RenderRequest;
 use crate::survey::{OpenOptions, Survey};
 use std::collections::HashMap;
@@ -234,11 +234,9 @@ impl Engine {
         let waiting = |notice: &str| progress.waiting(notice);
         let rendered = block_on(async {
             let survey = Survey::open_async(survey, &open, fetcher, &waiting).await?;
-            let rendered = render_on(workers, &survey, request, progress, until).await?;
-            Ok::<_, Error>((survey, rendered))
-        });
-        let (survey, rendered) = rendered?;
-        write_rendered(&survey, &rendered, output)?;
+            render_on(workers, &survey, request, progress, until).await
+        })?;
+        rendered.write_file(output)?;
         Ok(rendered)
     }
 

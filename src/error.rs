@@ -53,6 +53,11 @@ pub enum Error {
     },
     #[error("cannot write {path}: {reason}")]
     Write { path: PathBuf, reason: String },
+    #[error("cannot encode the image as {format}: {reason}")]
+    Encode {
+        format: &'static str,
+        reason: String,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -107,7 +112,7 @@ impl Error {
             | Error::Decode { .. }
             | Error::Deadline { .. } => ErrorKind::Unreachable,
             Error::UnknownSurveyId { .. } | Error::EmptyRender { .. } => ErrorKind::NotFound,
-            Error::Internal(_) => ErrorKind::Internal,
+            Error::Internal(_) | Error::Encode { .. } => ErrorKind::Internal,
         }
     }
 

@@ -35,7 +35,7 @@ pub use geometry::{Frame, Projection};
 pub use paint::{Interpolation, Painter};
 pub use pipeline::{Progress, RenderStats};
 pub use raster::Raster;
-pub use render::{render, render_to_file, render_with_progress, write_rendered, Rendered};
+pub use render::{render, render_to_file, render_with_progress, Provenance, Rendered};
 pub use request::{Field, RenderRequest, View, WcsHeader};
 pub use survey::Survey;
 pub use tile::TileFormat;

@@ -1,8 +1,6 @@
 //! A render from request to file: resolve the view and the order, run the pipeline, encode.
 
-use crate::encode::{
-    write_atomically, write_fits, write_picture, LinearStretch, OutputFormat, OutputMeta,
-};
+use crate::encode::{encode, write_file, OutputFormat};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::fetch::block_on;
@@ -15,19 +13,66 @@ use crate::raster::Raster;
 use crate::request::RenderRequest;
 use crate::survey::{OpenOptions, Survey};
 use crate::tile::TileFormat;
+use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 /// A rendered image with what is needed to encode and report it.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Rendered {
+    /// The pixels: survey values, NaN where no data.
     pub image: Raster,
+    /// The pixel grid and its WCS.
     pub geometry: OutputGeometry,
+    /// The HiPS order the tiles were read at.
     pub order: u8,
+    /// The tile format read.
     pub tile_format: TileFormat,
+    /// The sampling between tile pixels.
     pub interpolation: Interpolation,
+    /// What the render did: tiles fetched, read, missing, failed; pixels painted.
     pub stats: RenderStats,
+    /// The survey the image comes from, with its credits.
+    pub provenance: Provenance,
+}
+
+/// Where an image comes from: written into FITS headers, and owed to the survey's authors.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Provenance {
+    /// The survey's `creator_did` or `obs_id`.
+    pub survey_id: Option<String>,
+    /// The survey's title.
+    pub title: Option<String>,
+    /// The survey's copyright lines.
+    pub copyright: Vec<String>,
+}
+
+impl Rendered {
+    /// Encodes the image in `format` into `out`: a file, a socket, or a `Vec<u8>` in memory.
+    /// FITS keeps the values and the whole WCS; PNG and JPEG are 8-bit pictures.
+    ///
+    /// ```
+    /// use hipscut::{render, OutputFormat, RenderRequest, Survey, View};
+    /// let survey = Survey::open(None)?;
+    /// let rendered = render(&survey, &RenderRequest::new(View::default().fov(40.0).size(32, 32)))?;
+    /// let mut png = Vec::new();
+    /// rendered.encode(OutputFormat::Png, &mut png)?;
+    /// assert!(png.starts_with(b"\x89PNG"));
+    /// # Ok::<(), hipscut::Error>(())
+    /// ```
+    pub fn encode(&self, format: OutputFormat, out: &mut impl Write) -> Result<()> {
+        encode(self, format, out)
+    }
+
+    /// Writes the image to `path`, in the format its extension names (`.fits`, `.png`,
+    /// `.jpg`), atomically: on any error nothing is left behind and an existing file is
+    /// untouched.
+    pub fn write_file(&self, path: &Path) -> Result<()> {
+        write_file(self, path)
+    }
 }
 
 /// Renders the requested field of `survey` into a float raster, blocking (from any thread).
@@ -153,37 +198,11 @@ pub(crate) async fn render_on(
         tile_format: format,
         interpolation: req.interpolation,
         stats,
-    })
-}
-
-/// Writes a rendered image to `output` (format from the extension), atomically.
-pub fn write_rendered(survey: &Survey, rendered: &Rendered, output: &Path) -> Result<()> {
-    let format = OutputFormat::from_path(output)?;
-    let p = &survey.properties;
-    write_atomically(output, |tmp| match format {
-        OutputFormat::Fits => {
-            let meta = OutputMeta {
-                survey_id: p.id.clone(),
-                title: p.title.clone(),
-                copyright: p.copyright.clone(),
-                order: rendered.order,
-                tile_format: rendered.tile_format.name(),
-                interpolation: match rendered.interpolation {
-                    Interpolation::Nearest => "nearest",
-                    Interpolation::Bilinear => "bilinear",
-                },
-            };
-            write_fits(&rendered.image, &rendered.geometry, &meta, tmp)
-        }
-        OutputFormat::Png | OutputFormat::Jpeg => {
-            let stretch = if rendered.tile_format == TileFormat::Fits {
-                LinearStretch::percentiles(&rendered.image.data, 0.5, 99.5)
-                    .unwrap_or(LinearStretch::BYTES)
-            } else {
-                LinearStretch::BYTES
-            };
-            write_picture(&rendered.image, stretch, tmp, format == OutputFormat::Jpeg)
-        }
+        provenance: Provenance {
+            survey_id: p.id.clone(),
+            title: p.title.clone(),
+            copyright: p.copyright.clone(),
+        },
     })
 }
 

@@ -3,34 +3,38 @@
 use crate::error::{Error, Result};
 use crate::fits::parse_fits_number;
 use crate::geometry::OutputGeometry;
-use crate::raster::Raster;
+use crate::render::Rendered;
 use fitsio::images::{ImageDescription, ImageType};
 use fitsio::FitsFile;
 use std::ffi::CString;
+use std::io::Write;
 use std::path::Path;
 
-/// Provenance written into FITS headers.
-#[derive(Debug, Clone)]
-pub struct OutputMeta {
-    pub survey_id: Option<String>,
-    pub title: Option<String>,
-    pub copyright: Vec<String>,
-    pub order: u8,
-    pub tile_format: &'static str,
-    pub interpolation: &'static str,
+/// Encodes `rendered` as FITS into `out`.
+///
+/// fitsio writes files only (the crate does not expose cfitsio's memory files), so the image
+/// goes through a temporary file. A FITS writer of our own would write in memory, but it would
+/// lose cfitsio's exact card formatting, which the CLI's outputs keep bit for bit.
+pub(crate) fn encode_fits(rendered: &Rendered, out: &mut dyn Write) -> Result<()> {
+    let fail = |reason: String| Error::Encode {
+        format: "FITS",
+        reason,
+    };
+    let dir = tempfile::tempdir().map_err(|e| fail(format!("no temporary folder: {e}")))?;
+    let path = dir.path().join("image.fits");
+    write_fits(rendered, &path)?;
+    let mut file = std::fs::File::open(&path).map_err(|e| fail(e.to_string()))?;
+    std::io::copy(&mut file, out).map_err(|e| fail(e.to_string()))?;
+    Ok(())
 }
 
-/// Writes `image` to a new FITS file at `path` (which must not exist).
-pub fn write_fits(
-    image: &Raster,
-    geometry: &OutputGeometry,
-    meta: &OutputMeta,
-    path: &Path,
-) -> Result<()> {
+/// Writes `rendered` to a new FITS file at `path` (which must not exist).
+pub(crate) fn write_fits(rendered: &Rendered, path: &Path) -> Result<()> {
     let fail = |e: fitsio::errors::Error| Error::Write {
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
+    let (image, geometry, meta) = (&rendered.image, &rendered.geometry, &rendered.provenance);
     let (w, h, ch) = (image.width, image.height, image.channels);
     let dims = if ch == 1 { vec![h, w] } else { vec![ch, h, w] };
     let description = ImageDescription {
@@ -78,19 +82,22 @@ pub fn write_fits(
     hdu.write_key(
         &mut file,
         "HIPSORDR",
-        (meta.order as i64, "HiPS tile order used"),
+        (rendered.order as i64, "HiPS tile order used"),
     )
     .map_err(fail)?;
     hdu.write_key(
         &mut file,
         "HIPSFMT",
-        (meta.tile_format, "HiPS tile format used"),
+        (rendered.tile_format.name(), "HiPS tile format used"),
     )
     .map_err(fail)?;
     hdu.write_key(
         &mut file,
         "INTERP",
-        (meta.interpolation, "sampling between tile pixels"),
+        (
+            rendered.interpolation.name(),
+            "sampling between tile pixels",
+        ),
     )
     .map_err(fail)?;
     let mut strings: Vec<(&str, &str)> = Vec::new();

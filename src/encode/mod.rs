@@ -6,12 +6,54 @@ mod picture;
 mod stretch;
 
 pub use atomic::{check_output, write_atomically};
-pub use fits::{write_fits, OutputMeta};
-pub use picture::write_picture;
 pub use stretch::LinearStretch;
 
 use crate::error::{Error, Result};
+use crate::render::Rendered;
+use crate::tile::TileFormat;
+use std::io::{BufWriter, Write};
 use std::path::Path;
+
+/// Encodes `rendered` in `format` into `out`.
+pub(crate) fn encode(rendered: &Rendered, format: OutputFormat, out: &mut dyn Write) -> Result<()> {
+    match format {
+        OutputFormat::Fits => fits::encode_fits(rendered, out),
+        OutputFormat::Png | OutputFormat::Jpeg => picture::encode_picture(
+            &rendered.image,
+            display_stretch(rendered),
+            format == OutputFormat::Jpeg,
+            out,
+        ),
+    }
+}
+
+/// Writes `rendered` to `path` in the format its extension names, atomically.
+pub(crate) fn write_file(rendered: &Rendered, path: &Path) -> Result<()> {
+    let format = OutputFormat::from_path(path)?;
+    write_atomically(path, |tmp| match format {
+        OutputFormat::Fits => fits::write_fits(rendered, tmp),
+        OutputFormat::Png | OutputFormat::Jpeg => {
+            let fail = |reason: String| Error::Write {
+                path: path.to_path_buf(),
+                reason,
+            };
+            let file = std::fs::File::create_new(tmp).map_err(|e| fail(e.to_string()))?;
+            let mut out = BufWriter::new(file);
+            encode(rendered, format, &mut out).map_err(|e| fail(e.to_string()))?;
+            out.flush().map_err(|e| fail(e.to_string()))
+        }
+    })
+}
+
+/// The stretch of 8-bit outputs: survey values between their 0.5 and 99.5 percentiles for
+/// FITS tiles, the levels as they are for picture tiles.
+fn display_stretch(rendered: &Rendered) -> LinearStretch {
+    if rendered.tile_format == TileFormat::Fits {
+        LinearStretch::percentiles(&rendered.image.data, 0.5, 99.5).unwrap_or(LinearStretch::BYTES)
+    } else {
+        LinearStretch::BYTES
+    }
+}
 
 /// An output image format: `fits`, `png` or `jpeg` (`jpg` too), as hips2fits's `format`
 /// names it; a file's extension picks it with [`OutputFormat::from_path`].

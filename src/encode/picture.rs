@@ -3,17 +3,19 @@
 use super::stretch::LinearStretch;
 use crate::error::{Error, Result};
 use crate::raster::Raster;
-use image::{DynamicImage, ImageBuffer};
-use std::path::Path;
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::PngEncoder;
+use image::{ExtendedColorType, ImageEncoder};
+use std::io::Write;
 
-/// Converts the raster to 8 bits with `stretch` and writes it as PNG or JPEG (`jpeg`).
-pub fn write_picture(
+/// Converts the raster to 8 bits with `stretch` and encodes it as PNG, or JPEG when `jpeg`,
+/// into `out` (with the encoders' defaults, as `image`'s `save` uses them).
+pub(crate) fn encode_picture(
     image: &Raster,
     stretch: LinearStretch,
-    path: &Path,
     jpeg: bool,
+    out: &mut dyn Write,
 ) -> Result<()> {
-    let (w, h) = (image.width as u32, image.height as u32);
     let with_alpha = !jpeg && image.data.iter().any(|v| v.is_nan());
     let mut bytes = Vec::with_capacity(image.width * image.height * (image.channels + 1));
     for px in image.data.chunks_exact(image.channels) {
@@ -26,33 +28,20 @@ pub fn write_picture(
             });
         }
     }
-    let buffer_error = || Error::Write {
-        path: path.to_path_buf(),
-        reason: "image buffer size mismatch".into(),
+    let colour = match (image.channels, with_alpha) {
+        (1, false) => ExtendedColorType::L8,
+        (1, true) => ExtendedColorType::La8,
+        (_, false) => ExtendedColorType::Rgb8,
+        (_, true) => ExtendedColorType::Rgba8,
     };
-    let picture = match (image.channels, with_alpha) {
-        (1, false) => {
-            DynamicImage::ImageLuma8(ImageBuffer::from_raw(w, h, bytes).ok_or_else(buffer_error)?)
-        }
-        (1, true) => {
-            DynamicImage::ImageLumaA8(ImageBuffer::from_raw(w, h, bytes).ok_or_else(buffer_error)?)
-        }
-        (_, false) => {
-            DynamicImage::ImageRgb8(ImageBuffer::from_raw(w, h, bytes).ok_or_else(buffer_error)?)
-        }
-        (_, true) => {
-            DynamicImage::ImageRgba8(ImageBuffer::from_raw(w, h, bytes).ok_or_else(buffer_error)?)
-        }
-    };
-    let format = if jpeg {
-        image::ImageFormat::Jpeg
+    let (w, h) = (image.width as u32, image.height as u32);
+    let written = if jpeg {
+        JpegEncoder::new(out).write_image(&bytes, w, h, colour)
     } else {
-        image::ImageFormat::Png
+        PngEncoder::new(out).write_image(&bytes, w, h, colour)
     };
-    picture
-        .save_with_format(path, format)
-        .map_err(|e| Error::Write {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })
+    written.map_err(|e| Error::Encode {
+        format: if jpeg { "JPEG" } else { "PNG" },
+        reason: e.to_string(),
+    })
 }
