@@ -6,8 +6,7 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use hipscut::fetch::FetchOptions;
-use hipscut::{Engine, EngineOptions, RenderRequest, View};
+use hipscut::{Engine, EngineOptions, FetchOptions, RenderRequest, View};
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;

@@ -8,10 +8,8 @@
 mod support;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use hipscut::fetch::FetchOptions;
-use hipscut::survey::OpenOptions;
-use hipscut::tile::{decode_raster, Shape, TileFormat};
-use hipscut::{render, RenderRequest, Survey, View};
+use hipscut::internals::{decode_raster, Shape};
+use hipscut::{render, FetchOptions, OpenOptions, RenderRequest, Survey, TileFormat, View};
 use rayon::prelude::*;
 use std::time::Duration;
 use support::server::{Fault, TestServer};

@@ -10,7 +10,7 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use hipscut::geometry::lonlat_to_xyz;
+use hipscut::internals::lonlat_to_xyz;
 use hipscut::{render, Projection, RenderRequest, Survey, View};
 use support::AnalyticSurvey;
 

@@ -3,9 +3,7 @@
 //! and a 4000×4000 TAN field on the same tiles.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use hipscut::geometry::Frame;
-use hipscut::paint::Painter;
-use hipscut::{render, RenderRequest, Survey, View};
+use hipscut::{render, Frame, Painter, RenderRequest, Survey, View};
 use std::path::Path;
 
 fn field(

@@ -6,10 +6,8 @@
 //! explore small images (fast to decode) and every decoder path. Each entry says whether the
 //! input was accepted all the way through (the tests check that every seed is).
 
-use hipscut::geometry::{parse_header_bytes, OutputGeometry};
-use hipscut::store::decode_allsky;
-use hipscut::survey::{parse_list, Properties};
-use hipscut::tile::{decode_raster, Shape, TileFormat};
+use hipscut::internals::{decode_allsky, decode_raster, parse_list, Shape};
+use hipscut::{Properties, TileFormat, WcsHeader};
 
 /// `properties` files and HiPS lists.
 pub fn properties(data: &[u8]) -> bool {
@@ -67,12 +65,12 @@ pub fn allsky(data: &[u8]) -> bool {
 
 /// `--wcs` headers (FITS, text, JSON) turned into a geometry and used.
 pub fn wcs_header(data: &[u8]) -> bool {
-    let Ok(cards) = parse_header_bytes(data) else {
+    let Ok(header) = WcsHeader::parse(data) else {
         return false;
     };
     let mut accepted = false;
-    for size in [None, Some(16)] {
-        let Ok(g) = OutputGeometry::from_header(&cards, size, size) else {
+    for header in [header.clone(), header.width(16).height(16)] {
+        let Ok(g) = header.geometry() else {
             continue;
         };
         accepted = true;

@@ -166,13 +166,9 @@ impl DiskCache {
     }
 
     /// [`DiskCache::open_in`] a cache folder of its own, with the default cap.
+    #[cfg(test)]
     pub fn open(root: &Path, url: &Url) -> std::io::Result<Self> {
         Self::open_in(&CacheRoot::open(root, DEFAULT_CACHE_SIZE)?, url)
-    }
-
-    /// The survey's folder.
-    pub fn survey_dir(&self) -> &Path {
-        &self.survey_dir
     }
 
     fn path_of(&self, rel_path: &str) -> Option<PathBuf> {
@@ -237,12 +233,6 @@ impl DiskCache {
         write_atomically(&self.root.layout, &Self::marker_of(&path), b"")?;
         self.root.added(0);
         Ok(())
-    }
-
-    /// Deletes the least recently used entries of the whole cache (all surveys) until it holds
-    /// at most `cap` bytes. Returns the bytes it holds afterwards.
-    pub fn evict_to(&self, cap: u64) -> u64 {
-        evict(&self.root.layout, cap)
     }
 
     /// The cache folder this survey's folder is in.
@@ -375,7 +365,7 @@ mod tests {
             Some(Cached::Bytes(vec![2u8; 10]))
         );
 
-        let old = cache.survey_dir().join("Norder3/Dir0/Npix1.jpg");
+        let old = cache.survey_dir.join("Norder3/Dir0/Npix1.jpg");
         std::fs::File::options()
             .append(true)
             .open(&old)
@@ -383,7 +373,7 @@ mod tests {
             .set_modified(SystemTime::now() - Duration::from_secs(100))
             .unwrap();
         cache.put("Norder3/Dir0/Npix4.jpg", &[4u8; 4000]).unwrap();
-        let left = cache.evict_to(5000);
+        let left = evict(&cache.root.layout, 5000);
         assert!(left <= 5000);
         assert!(!old.exists(), "the least recently used file goes first");
         assert!(cache.get("Norder3/Dir0/Npix4.jpg", None, limit).is_some());
@@ -403,9 +393,9 @@ mod tests {
         std::fs::write(&stray, vec![b'x'; 100_000]).unwrap();
         let cache = open(dir.path(), "http://h/s");
         cache.put("Norder3/Dir0/Npix1.jpg", &[1u8; 4000]).unwrap();
-        assert_eq!(cache.evict_to(0), 0);
+        assert_eq!(evict(&cache.root.layout, 0), 0);
         assert!(precious.exists() && stray.exists());
-        assert!(cache.survey_dir().join(MARKER).exists());
+        assert!(cache.survey_dir.join(MARKER).exists());
     }
 
     #[test]
@@ -413,7 +403,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = crate::fetch::url::normalise("http://h/s").unwrap();
         let cache = DiskCache::open(dir.path(), &url).unwrap();
-        std::fs::write(cache.survey_dir().join(MARKER), b"http://other/x").unwrap();
+        std::fs::write(cache.survey_dir.join(MARKER), b"http://other/x").unwrap();
         assert!(DiskCache::open(dir.path(), &url).is_err());
     }
 }

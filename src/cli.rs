@@ -3,11 +3,9 @@
 use crate::progress::Bars;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use hipscut::fetch::FetchOptions;
-use hipscut::survey::OpenOptions;
 use hipscut::{
-    render_to_file, Field, Frame, Interpolation, Painter, Projection, RenderRequest, Rendered,
-    Survey, TileFormat, View, WcsHeader,
+    render_to_file, FetchOptions, Field, Frame, Interpolation, OpenOptions, Painter, Projection,
+    RenderRequest, Rendered, Survey, TileFormat, View, WcsHeader,
 };
 use std::path::PathBuf;
 use std::time::Duration;
@@ -148,7 +146,7 @@ fn whole_in(s: &str, lo: i64, hi: i64) -> Result<i64, String> {
 }
 
 fn side(s: &str) -> Result<usize, String> {
-    whole_in(s, 1, hipscut::geometry::MAX_SIDE as i64).map(|n| n as usize)
+    whole_in(s, 1, hipscut::MAX_SIDE as i64).map(|n| n as usize)
 }
 
 fn order(s: &str) -> Result<u8, String> {

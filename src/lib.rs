@@ -1,41 +1,90 @@
 //! hipscut: render sky images from HiPS surveys in any projection, centre, field, size,
 //! rotation and frame, correct to the pixel.
 //!
-//! The pipeline, module by module: [`survey`] (properties, HiPS lists) → [`fetch`] and
-//! [`cache`] (local, HTTP with retries and mirrors, disk cache) → [`tile`] (addressing,
-//! decoding, orientation) → [`geometry`] (output WCS, frames) → [`plan`] (order, buckets of
-//! pixels per tile) → [`pipeline`] (fetch, decode and paint overlapped) → [`store`] and
-//! [`paint`] → [`encode`]; [`render`] runs it from request to file. Beneath them, [`fits`]
-//! reads header cards and the images of FITS tiles.
+//! Open a [`Survey`] (a folder, a URL, an ID of the HiPS list, or the embedded one), describe
+//! the image in a [`RenderRequest`] (a [`View`] or a [`WcsHeader`]), [`render`] it, and encode
+//! the [`Rendered`] image as FITS, PNG or JPEG into a file or any writer:
+//!
+//! ```
+//! use hipscut::{render, OutputFormat, Projection, RenderRequest, Survey, View};
+//!
+//! let survey = Survey::open(None)?; // the embedded Mellinger sky
+//! let view = View::default()
+//!     .centre(83.63, 22.01)
+//!     .fov(40.0)
+//!     .size(64, 48)
+//!     .projection(Projection::Sin);
+//! let rendered = render(&survey, &RenderRequest::new(view))?;
+//! let mut fits = Vec::new();
+//! rendered.encode(OutputFormat::Fits, &mut fits)?;
+//! assert_eq!((rendered.image.width, rendered.image.height), (64, 48));
+//! # Ok::<(), hipscut::Error>(())
+//! ```
+//!
+//! Many renders share one [`Engine`]: its HTTP client and per-host limits, its disk cache and
+//! its decoded tiles. [`Engine::render`] is async and cancel-safe.
+//!
+//! Inside, the modules follow the pipeline: survey (properties, HiPS lists) → fetch and cache
+//! (local, HTTP with retries and mirrors, disk cache) → tile (addressing, decoding) → geometry
+//! (output WCS, frames) and plan (order, buckets of pixels per tile) → pipeline (fetch, decode
+//! and paint overlapped) → store and paint → encode; render runs it from request to file.
+//! Beneath them, fits reads header cards and the images of FITS tiles, and healpix holds the
+//! cell layout.
 
-pub mod cache;
-pub mod encode;
-pub mod engine;
-pub mod error;
-pub mod fetch;
-pub(crate) mod files;
-pub mod fits;
-pub mod geometry;
-pub mod healpix;
+// The public API is what this file re-exports; everything else is internal. The `internals`
+// feature opens a hidden door for the tests, benchmarks and fuzz targets, which is why the
+// documentation lint is checked without it (`cargo clippy --lib` in .ci/run).
+#![cfg_attr(not(feature = "internals"), deny(missing_docs))]
+
+mod cache;
+mod encode;
+mod engine;
+mod error;
+mod fetch;
+mod files;
+mod fits;
+mod geometry;
+mod healpix;
 mod names;
-pub mod paint;
-pub mod pipeline;
-pub mod plan;
-pub mod raster;
-pub mod render;
-pub mod request;
-pub mod store;
-pub mod survey;
-pub mod tile;
+mod paint;
+mod pipeline;
+mod plan;
+mod raster;
+mod render;
+mod request;
+mod store;
+mod survey;
+mod tile;
 
 pub use encode::OutputFormat;
 pub use engine::{Engine, EngineOptions};
 pub use error::{Error, ErrorKind, Result};
-pub use geometry::{Frame, Projection};
+pub use fetch::FetchOptions;
+pub use fits::Cards;
+pub use geometry::{Frame, OutputGeometry, Projection, MAX_PIXELS, MAX_SIDE};
 pub use paint::{Interpolation, Painter};
 pub use pipeline::{Progress, RenderStats};
 pub use raster::Raster;
 pub use render::{render, render_to_file, render_with_progress, Provenance, Rendered};
-pub use request::{Field, RenderRequest, View, WcsHeader};
-pub use survey::Survey;
+pub use request::{Field, RenderRequest, View, WcsHeader, DEFAULT_FOV, DEFAULT_WIDTH};
+pub use survey::{OpenOptions, Properties, Survey};
 pub use tile::TileFormat;
+
+/// The internals the tests, benchmarks and fuzz targets reach into; not part of the API.
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::fetch::block_on;
+    pub use crate::geometry::{lonlat_to_xyz, xyz_to_lonlat, FrameRotation, ResolvedView};
+    pub use crate::healpix::cell_size_deg;
+    pub use crate::store::decode_allsky;
+    pub use crate::survey::parse_list;
+    pub use crate::tile::{
+        allsky_grid_columns, cell_of_pixel, decode_raster, slice_allsky, Shape, TileId,
+    };
+
+    /// The geometry of a view whose every choice is made.
+    pub fn geometry_of_view(view: &ResolvedView) -> crate::Result<crate::OutputGeometry> {
+        crate::OutputGeometry::from_view(view)
+    }
+}

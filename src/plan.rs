@@ -6,8 +6,6 @@ use crate::tile::{locate_cell, TileId};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use crate::healpix::cell_size_deg;
-
 /// A horizontal run of output pixels `[col0, col1)` on `row`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Run {
@@ -19,10 +17,6 @@ pub struct Run {
 impl Run {
     pub fn len(&self) -> usize {
         (self.col1 - self.col0) as usize
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.col1 == self.col0
     }
 }
 

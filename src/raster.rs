@@ -3,15 +3,19 @@
 /// `channels` interleaved f32 samples per pixel, rows top-down; NaN marks "no data".
 #[derive(Debug, Clone, PartialEq)]
 pub struct Raster {
+    /// Width, pixels.
     pub width: usize,
+    /// Height, pixels.
     pub height: usize,
+    /// Samples per pixel: 1 (grey) or 3 (red, green, blue).
     pub channels: usize,
+    /// The samples, `width × height × channels` of them.
     pub data: Vec<f32>,
 }
 
 impl Raster {
     /// A raster of the given size filled with "no data".
-    pub fn blank(width: usize, height: usize, channels: usize) -> Self {
+    pub(crate) fn blank(width: usize, height: usize, channels: usize) -> Self {
         Raster {
             width,
             height,
@@ -21,6 +25,9 @@ impl Raster {
     }
 
     /// The samples of pixel (`row`, `col`).
+    ///
+    /// # Panics
+    /// If the pixel lies outside the image.
     #[inline]
     pub fn pixel(&self, row: usize, col: usize) -> &[f32] {
         let at = (row * self.width + col) * self.channels;
@@ -43,7 +50,7 @@ impl Raster {
     }
 
     /// The `size`×`size` block whose top-left pixel is (`row0`, `col0`).
-    pub fn crop(&self, row0: usize, col0: usize, size: usize) -> Raster {
+    pub(crate) fn crop(&self, row0: usize, col0: usize, size: usize) -> Raster {
         let mut data = Vec::with_capacity(size * size * self.channels);
         for r in row0..row0 + size {
             let at = (r * self.width + col0) * self.channels;

@@ -3,11 +3,8 @@
 
 mod support;
 
-use hipscut::geometry::{Frame, FrameRotation, OutputGeometry, ResolvedView};
-use hipscut::paint::{Interpolation, Painter};
-use hipscut::plan::cell_size_deg;
-use hipscut::tile::TileId;
-use hipscut::{render, Projection, RenderRequest, Survey, View};
+use hipscut::internals::{cell_size_deg, geometry_of_view, FrameRotation, ResolvedView, TileId};
+use hipscut::{render, Frame, Interpolation, Painter, Projection, RenderRequest, Survey, View};
 use support::{analytic, analytic_gradient, AnalyticSurvey};
 
 /// Errors relative to what half a tile pixel of misplacement would cause at each pixel
@@ -49,7 +46,7 @@ fn compare_with(
     .painter(painter)
     .interpolation(interpolation);
     let rendered = render(survey, &req).expect("render");
-    let geometry = OutputGeometry::from_view(view).unwrap();
+    let geometry = geometry_of_view(view).unwrap();
     let to_survey = FrameRotation::new(view.frame, survey.properties.frame);
     let depth = order + survey.properties.tile_depth();
     let half_cell = cell_size_deg(depth).to_radians() / 2.0;
@@ -294,8 +291,8 @@ fn the_pipeline_holds_a_window_of_tiles_not_the_whole_field() {
         ..Default::default()
     };
     let root = spec.write(dir.path());
-    let opts = hipscut::survey::OpenOptions {
-        fetch: hipscut::fetch::FetchOptions {
+    let opts = hipscut::OpenOptions {
+        fetch: hipscut::FetchOptions {
             concurrency: 4,
             ..Default::default()
         },

@@ -4,8 +4,7 @@
 
 mod support;
 
-use hipscut::fetch::FetchOptions;
-use hipscut::{render, Engine, EngineOptions, Raster, RenderRequest, Survey, View};
+use hipscut::{render, Engine, EngineOptions, FetchOptions, Raster, RenderRequest, Survey, View};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -240,7 +239,7 @@ fn a_panicking_decoder_fails_its_tile_alone() {
     let dir = tempfile::tempdir().unwrap();
     let root = survey_dir(dir.path());
     let poisoned = support::hostile::tile_at(2, 44.0, 10.0);
-    let poisoned_path = poisoned.path(hipscut::tile::TileFormat::Fits);
+    let poisoned_path = poisoned.path(hipscut::TileFormat::Fits);
     let mut options = EngineOptions::default();
     let hook_path = poisoned_path.clone();
     options.decode_hook = Some(Arc::new(move |path: &str| {

@@ -5,7 +5,7 @@
 
 mod support;
 
-use hipscut::tile::TileFormat;
+use hipscut::TileFormat;
 use std::path::Path;
 use std::time::Duration;
 use support::hostile::{

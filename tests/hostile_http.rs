@@ -5,7 +5,7 @@
 
 mod support;
 
-use hipscut::tile::TileFormat;
+use hipscut::TileFormat;
 use std::path::Path;
 use std::time::Duration;
 use support::hostile::{files_below, picture_survey, tile_at};
@@ -168,7 +168,7 @@ fn the_cache_keeps_to_itself_and_to_one_url_per_folder() {
     // Two surveys whose names the old cache mapped to one folder; their skies differ.
     let icrs = AnalyticSurvey::default().write(&dir.path().join("a"));
     let galactic = AnalyticSurvey {
-        frame: hipscut::geometry::Frame::Galactic,
+        frame: hipscut::Frame::Galactic,
         ..Default::default()
     }
     .write(&dir.path().join("b"));

@@ -4,10 +4,10 @@
 
 mod support;
 
-use hipscut::fetch::FetchOptions;
-use hipscut::survey::OpenOptions;
-use hipscut::tile::{decode_raster, Shape, TileFormat, TileId};
-use hipscut::{render, Raster, RenderRequest, Rendered, Survey, View};
+use hipscut::internals::{decode_raster, Shape, TileId};
+use hipscut::{
+    render, FetchOptions, OpenOptions, Raster, RenderRequest, Rendered, Survey, TileFormat, View,
+};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use support::server::{closed_port_url, Fault, TestServer};

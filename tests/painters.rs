@@ -2,9 +2,7 @@
 //! sky), in the settings that stress it: a small TAN field, an all-sky AIT, CAR across lon 180
 //! and SIN at a pole.
 
-use hipscut::geometry::Frame;
-use hipscut::paint::Painter;
-use hipscut::{render, Raster, RenderRequest, Survey, View};
+use hipscut::{render, Frame, Painter, Raster, RenderRequest, Survey, View};
 
 fn render_with(survey: &Survey, req: &RenderRequest, painter: Painter) -> (Raster, f64) {
     let req = req.clone().painter(painter);

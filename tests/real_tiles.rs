@@ -3,10 +3,8 @@
 
 mod support;
 
-use hipscut::geometry::{lonlat_to_xyz, xyz_to_lonlat};
-use hipscut::paint::Interpolation;
-use hipscut::tile::{decode_raster, slice_allsky, Shape, TileFormat};
-use hipscut::{render, Raster, RenderRequest, Survey, View};
+use hipscut::internals::{decode_raster, lonlat_to_xyz, slice_allsky, xyz_to_lonlat, Shape};
+use hipscut::{render, Interpolation, Raster, RenderRequest, Survey, TileFormat, View};
 use support::{correlation, data_dir};
 
 fn decode_file(path: &std::path::Path, format: TileFormat) -> Raster {

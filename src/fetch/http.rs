@@ -188,7 +188,7 @@ impl HttpBackend {
         if let (Some(cache), false) = (&self.cache, fresh) {
             match cache.get(rel_path, Self::max_age(rel_path), max_bytes) {
                 Some(Cached::Bytes(bytes)) => return Outcome::Found(bytes, Origin::Cache),
-                Some(Cached::Missing) => return Outcome::Missing(Origin::Cache),
+                Some(Cached::Missing) => return Outcome::Missing,
                 None => {}
             }
         }
@@ -263,7 +263,7 @@ impl HttpBackend {
                 if let Some(cache) = &self.cache {
                     let _ = cache.put_missing(rel_path);
                 }
-                Outcome::Missing(Origin::Network)
+                Outcome::Missing
             }
         }
     }

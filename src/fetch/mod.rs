@@ -43,6 +43,7 @@ pub struct FetchOptions {
     pub backoff: Duration,
     /// Where the disk cache lives (`None`: the XDG default).
     pub cache_dir: Option<PathBuf>,
+    /// Whether to read and write the disk cache.
     pub use_cache: bool,
     /// Cache size cap in bytes (least recently used files go first).
     pub cache_size: u64,
@@ -79,7 +80,7 @@ pub enum Origin {
 pub enum Outcome {
     Found(Vec<u8>, Origin),
     /// The survey does not have the file (404, or no such local file).
-    Missing(Origin),
+    Missing,
     /// Every attempt failed; the reason of the last one.
     Failed(String),
 }
@@ -119,7 +120,7 @@ impl Backend {
                 let read = tokio::task::spawn_blocking(move || source.read(&path, max_bytes)).await;
                 match read {
                     Ok(Ok(Some(bytes))) => Outcome::Found(bytes, Origin::Local),
-                    Ok(Ok(None)) => Outcome::Missing(Origin::Local),
+                    Ok(Ok(None)) => Outcome::Missing,
                     Ok(Err(e)) => Outcome::Failed(e.to_string()),
                     Err(e) => Outcome::Failed(format!("reader task failed: {e}")),
                 }

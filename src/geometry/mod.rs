@@ -11,15 +11,16 @@ mod projection;
 
 pub use crate::fits::Cards;
 pub use frame::{lonlat_to_xyz, xyz_to_lonlat, Frame, FrameRotation};
-pub use header::{parse_header_bytes, read_header_file, HEADER_MAX_BYTES};
+pub use header::{parse_header_bytes, read_header_file};
 pub use projection::Projection;
 
 use crate::error::{Error, Result};
 use crate::fits::{find_card, parse_fits_number};
 use wcs::{ImgXY, WCSParams, WCS};
 
-/// Largest accepted output side and pixel count.
+/// The largest accepted output side, pixels.
 pub const MAX_SIDE: usize = 30_000;
+/// The largest accepted output, pixels.
 pub const MAX_PIXELS: usize = 150_000_000;
 
 /// A view with every choice made: what a request's [`crate::View`] becomes once the survey's
@@ -46,9 +47,13 @@ pub struct ResolvedView {
 
 /// The output pixel grid and its WCS.
 pub struct OutputGeometry {
+    /// Width, pixels.
     pub width: usize,
+    /// Height, pixels.
     pub height: usize,
+    /// The frame of the WCS's celestial axes.
     pub frame: Frame,
+    /// The map projection.
     pub projection: Projection,
     /// The celestial WCS cards, as they are written into FITS outputs.
     pub cards: Cards,
@@ -161,7 +166,7 @@ fn split_ctype(ctype: &str) -> Result<(&str, Projection)> {
 impl OutputGeometry {
     /// The geometry of a view: CRPIX = (N+1)/2 (the true image centre), CD from scale and
     /// rotation, East to the left.
-    pub fn from_view(view: &ResolvedView) -> Result<Self> {
+    pub(crate) fn from_view(view: &ResolvedView) -> Result<Self> {
         let code = view.projection.code();
         check_size(view.width, view.height)?;
         if !(view.fov > 0.0 && view.fov <= 360.0) {
@@ -211,7 +216,7 @@ impl OutputGeometry {
 
     /// The geometry described by a header's cards. The size is `width`/`height` when given,
     /// else the header's NAXIS1/NAXIS2 (astropy's `WCS.to_header()` writes none).
-    pub fn from_header(
+    pub(crate) fn from_header(
         header: &Cards,
         width: Option<usize>,
         height: Option<usize>,
@@ -428,7 +433,7 @@ impl OutputGeometry {
     }
 
     /// Whether a card is a string (quoted in FITS) rather than a number.
-    pub fn card_is_string(key: &str) -> bool {
+    pub(crate) fn card_is_string(key: &str) -> bool {
         is_string_card(key)
     }
 }

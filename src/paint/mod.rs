@@ -6,10 +6,9 @@ mod projective;
 mod sampler;
 mod seam;
 
-pub use homography::Homography;
 pub use precise::paint_runs;
 pub use projective::{paint_runs_projective, TileMesh};
-pub use sampler::{fallback_levels, Level, Sampler};
+pub use sampler::{fallback_levels, Level};
 
 use crate::raster::Raster;
 use std::cell::UnsafeCell;

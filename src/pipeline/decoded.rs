@@ -164,7 +164,7 @@ async fn find(
 fn body_of(got: Outcome) -> std::result::Result<(Vec<u8>, Origin), Option<String>> {
     match got {
         Outcome::Found(bytes, origin) => Ok((bytes, origin)),
-        Outcome::Missing(_) => Err(None),
+        Outcome::Missing => Err(None),
         Outcome::Failed(reason) => Err(Some(reason)),
     }
 }

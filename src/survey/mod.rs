@@ -25,6 +25,7 @@ const MAX_MIRRORS: usize = 8;
 /// How surveys are opened and fetched.
 #[derive(Debug, Clone, Default)]
 pub struct OpenOptions {
+    /// How files are fetched and cached.
     pub fetch: FetchOptions,
     /// A HiPS list (file or URL) to resolve survey IDs with, instead of the built-in one.
     pub hipslist: Option<String>,
@@ -34,10 +35,12 @@ pub struct OpenOptions {
 
 /// An opened survey: where it is, what it is, and how to fetch its files.
 pub struct Survey {
+    /// Where it was opened from: a folder, a URL, or `embedded:NAME`.
     pub location: String,
+    /// Its `properties`.
     pub properties: Properties,
-    pub source: Arc<Backend>,
-    pub fetch: FetchOptions,
+    pub(crate) source: Arc<Backend>,
+    pub(crate) fetch: FetchOptions,
     /// Tells this opening of a survey from every other, in the keys of the decoded-tile cache.
     pub(crate) uid: u64,
 }
@@ -208,7 +211,7 @@ fn properties_from(
     };
     match outcome {
         Outcome::Found(bytes, origin) => Ok((bytes, origin)),
-        Outcome::Missing(_) => Err(unreachable("it has no `properties` file".into())),
+        Outcome::Missing => Err(unreachable("it has no `properties` file".into())),
         Outcome::Failed(reason) => Err(unreachable(reason)),
     }
 }
@@ -295,7 +298,7 @@ async fn load_hipslist(
                 }
                 String::from_utf8_lossy(&bytes).into_owned()
             }
-            Outcome::Missing(_) => return Err(fail("not found".into())),
+            Outcome::Missing => return Err(fail("not found".into())),
             Outcome::Failed(reason) => return Err(fail(reason)),
         }
     } else {

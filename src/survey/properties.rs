@@ -89,30 +89,45 @@ impl RawProperties {
 
 /// A survey's description: what tiles exist, how they look, and whom to credit.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Properties {
+    /// `creator_did` (or `obs_id`): the survey's IVOA identifier.
     pub id: Option<String>,
+    /// `obs_title`.
     pub title: Option<String>,
+    /// `hips_order`: the deepest order.
     pub order_max: u8,
+    /// `hips_order_min` (0 when absent).
     pub order_min: u8,
+    /// `hips_tile_width`, pixels (512 when absent).
     pub tile_width: u32,
+    /// The tile formats offered, in the survey's order of preference.
     pub formats: Vec<TileFormat>,
+    /// `hips_frame`.
     pub frame: Frame,
+    /// Whether the tiles are in colour (`dataproduct_subtype = color`).
     pub colour: bool,
+    /// `hips_initial_ra`, degrees.
     pub initial_ra: Option<f64>,
+    /// `hips_initial_dec`, degrees.
     pub initial_dec: Option<f64>,
+    /// `hips_initial_fov`, degrees.
     pub initial_fov: Option<f64>,
+    /// `hips_service_url_N`: mirrors of the survey.
     pub mirrors: Vec<String>,
+    /// `obs_copyright`, `prov_progenitor` and such: whom to credit.
     pub copyright: Vec<String>,
+    /// `hips_pixel_cut`: the survey's display range of values.
     pub pixel_cut: Option<(f64, f64)>,
-    pub raw: RawProperties,
 }
 
 impl Properties {
+    /// Parses the text of a `properties` file (`key = value` lines).
     pub fn parse(text: &str) -> Result<Self> {
         Self::from_raw(RawProperties::parse(text))
     }
 
-    pub fn from_raw(raw: RawProperties) -> Result<Self> {
+    pub(crate) fn from_raw(raw: RawProperties) -> Result<Self> {
         let order_max: u8 = raw
             .parse_num("hips_order")?
             .ok_or_else(|| Error::Properties("`hips_order` is missing".into()))?;
@@ -186,7 +201,6 @@ impl Properties {
             mirrors: raw.service_urls(),
             copyright,
             pixel_cut,
-            raw,
         })
     }
 

@@ -4,7 +4,7 @@ mod allsky;
 mod decode;
 
 pub use allsky::{allsky_grid_columns, slice_allsky};
-pub use decode::{check_complete, decode_raster, Shape, ALLSKY_MAX_PIXELS};
+pub use decode::{check_complete, decode_raster, Shape};
 
 use crate::raster::Raster;
 
@@ -88,6 +88,7 @@ pub fn even_bits(v: u64) -> u64 {
 }
 
 /// Spreads the bits of `v` to the even positions: the inverse of [`even_bits`].
+#[cfg(any(test, feature = "internals"))]
 #[inline]
 pub fn spread_bits(v: u64) -> u64 {
     let mut x = v & 0x0000_0000_ffff_ffff;
@@ -110,7 +111,9 @@ pub fn locate_cell(hash: u64, order: u8, tile_depth: u8) -> (TileId, usize, usiz
     )
 }
 
-/// The HEALPix cell of (row i, column j) in `tile` with `2^tile_depth` pixels a side.
+/// The HEALPix cell of (row i, column j) in `tile` with `2^tile_depth` pixels a side (the
+/// tests build surveys with it).
+#[cfg(any(test, feature = "internals"))]
 #[inline]
 pub fn cell_of_pixel(tile: TileId, tile_depth: u8, i: usize, j: usize) -> u64 {
     (tile.ipix << (2 * tile_depth)) | spread_bits(i as u64) | (spread_bits(j as u64) << 1)

@@ -2,7 +2,8 @@
 //! size, cut bodies, a FIFO; and small picture surveys to plant them in.
 #![allow(dead_code)]
 
-use hipscut::tile::{TileFormat, TileId};
+use hipscut::internals::TileId;
+use hipscut::TileFormat;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

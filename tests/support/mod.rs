@@ -6,8 +6,8 @@ pub mod hostile;
 pub mod process;
 pub mod server;
 
-use hipscut::geometry::{lonlat_to_xyz, Frame};
-use hipscut::tile::{cell_of_pixel, TileId};
+use hipscut::internals::{cell_of_pixel, lonlat_to_xyz, TileId};
+use hipscut::Frame;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -167,7 +167,7 @@ impl AnalyticSurvey {
                     gz.write_all(&bytes).unwrap();
                     bytes = gz.finish().unwrap();
                 }
-                let path = root.join(id.path(hipscut::tile::TileFormat::Fits));
+                let path = root.join(id.path(hipscut::TileFormat::Fits));
                 std::fs::create_dir_all(path.parent().unwrap()).unwrap();
                 std::fs::write(path, bytes).unwrap();
             }
@@ -182,7 +182,7 @@ impl AnalyticSurvey {
         let order = self.order_max;
         let cell = 16usize;
         let n_tiles = 12usize << (2 * order);
-        let cols = hipscut::tile::allsky_grid_columns(order);
+        let cols = hipscut::internals::allsky_grid_columns(order);
         let rows = n_tiles.div_ceil(cols);
         let (width, height) = (cols * cell, rows * cell);
         let layer = cdshealpix::nested::get(order + 4);
