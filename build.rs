@@ -22,7 +22,7 @@ fn main() {
     println!("cargo:rerun-if-changed=assets");
     let mut files = Vec::new();
     collect(&root, &mut files);
-    let mut code = String::from("pub static FILES: &[(&str, &[u8])] = &[\n");
+    let mut code = String::from("pub(crate) static FILES: &[(&str, &[u8])] = &[\n");
     for path in files {
         let rel = path
             .strip_prefix(&root)

@@ -31,9 +31,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// Default size cap: 2 GB.
-pub const DEFAULT_CACHE_SIZE: u64 = 2_000_000_000;
+pub(crate) const DEFAULT_CACHE_SIZE: u64 = 2_000_000_000;
 /// The folder of hipscut's own inside the cache folder.
-pub const LAYOUT_DIR: &str = "hipscut-v1";
+pub(crate) const LAYOUT_DIR: &str = "hipscut-v1";
 const SURVEYS_DIR: &str = "surveys";
 const TMP_DIR: &str = "tmp";
 const MARKER: &str = ".survey";
@@ -43,7 +43,7 @@ const CACHEDIR_TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 
 /// What the cache knows of one file of a survey.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Cached {
+pub(crate) enum Cached {
     Bytes(Vec<u8>),
     /// The server answered that it has no such file.
     Missing,
@@ -51,7 +51,7 @@ pub enum Cached {
 
 /// The cache folder of one survey.
 #[derive(Debug, Clone)]
-pub struct DiskCache {
+pub(crate) struct DiskCache {
     root: Arc<CacheRoot>,
     survey_dir: PathBuf,
 }
@@ -60,7 +60,7 @@ pub struct DiskCache {
 /// measured on the first write, then tracked in memory, and kept under `cap` by eviction on a
 /// background thread.
 #[derive(Debug)]
-pub struct CacheRoot {
+pub(crate) struct CacheRoot {
     layout: PathBuf,
     cap: u64,
     /// Bytes held, as last measured plus what was written since (a soft figure: writes that
@@ -75,7 +75,7 @@ pub struct CacheRoot {
 impl CacheRoot {
     /// Opens (creating it if needed) hipscut's folder inside the cache folder `root`, and sweeps
     /// the temporary files of processes that died.
-    pub fn open(root: &Path, cap: u64) -> std::io::Result<Arc<Self>> {
+    pub(crate) fn open(root: &Path, cap: u64) -> std::io::Result<Arc<Self>> {
         let layout = root.join(LAYOUT_DIR);
         std::fs::create_dir_all(layout.join(TMP_DIR))?;
         let tag = layout.join("CACHEDIR.TAG");
@@ -116,7 +116,7 @@ impl CacheRoot {
 
     /// Brings the cache under its cap now, if anything was written: for a process about to exit,
     /// which cannot leave the eviction to a background thread.
-    pub fn settle(&self) {
+    pub(crate) fn settle(&self) {
         if self.written.load(Ordering::Relaxed) {
             self.measure_and_evict();
         }
@@ -131,7 +131,7 @@ impl CacheRoot {
 }
 
 /// The default cache folder: `$XDG_CACHE_HOME/hipscut`, else `~/.cache/hipscut`.
-pub fn default_cache_root() -> Option<PathBuf> {
+pub(crate) fn default_cache_root() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
@@ -142,7 +142,7 @@ pub fn default_cache_root() -> Option<PathBuf> {
 impl DiskCache {
     /// The cache of the survey at `url` (normalised), in the cache folder `root`. Refuses a
     /// survey folder that records another URL.
-    pub fn open_in(root: &Arc<CacheRoot>, url: &Url) -> std::io::Result<Self> {
+    pub(crate) fn open_in(root: &Arc<CacheRoot>, url: &Url) -> std::io::Result<Self> {
         let survey_dir = root.layout.join(SURVEYS_DIR).join(cache_key(url));
         let marker = survey_dir.join(MARKER);
         let owner = crate::fetch::url::base_string(url);
@@ -167,7 +167,7 @@ impl DiskCache {
 
     /// [`DiskCache::open_in`] a cache folder of its own, with the default cap.
     #[cfg(test)]
-    pub fn open(root: &Path, url: &Url) -> std::io::Result<Self> {
+    pub(crate) fn open(root: &Path, url: &Url) -> std::io::Result<Self> {
         Self::open_in(&CacheRoot::open(root, DEFAULT_CACHE_SIZE)?, url)
     }
 
@@ -189,7 +189,12 @@ impl DiskCache {
 
     /// The cached file, if any, not larger than `max_bytes` and not older than `max_age`
     /// (when given).
-    pub fn get(&self, rel_path: &str, max_age: Option<Duration>, max_bytes: u64) -> Option<Cached> {
+    pub(crate) fn get(
+        &self,
+        rel_path: &str,
+        max_age: Option<Duration>,
+        max_bytes: u64,
+    ) -> Option<Cached> {
         let path = self.path_of(rel_path)?;
         let fresh = |p: &Path| {
             let Some(max_age) = max_age else {
@@ -219,7 +224,7 @@ impl DiskCache {
     }
 
     /// Stores a file (atomically).
-    pub fn put(&self, rel_path: &str, bytes: &[u8]) -> std::io::Result<()> {
+    pub(crate) fn put(&self, rel_path: &str, bytes: &[u8]) -> std::io::Result<()> {
         let path = self.path_of(rel_path).ok_or_else(unsafe_path)?;
         write_atomically(&self.root.layout, &path, bytes)?;
         let _ = std::fs::remove_file(Self::marker_of(&path));
@@ -228,7 +233,7 @@ impl DiskCache {
     }
 
     /// Remembers that the server has no such file.
-    pub fn put_missing(&self, rel_path: &str) -> std::io::Result<()> {
+    pub(crate) fn put_missing(&self, rel_path: &str) -> std::io::Result<()> {
         let path = self.path_of(rel_path).ok_or_else(unsafe_path)?;
         write_atomically(&self.root.layout, &Self::marker_of(&path), b"")?;
         self.root.added(0);
@@ -236,7 +241,7 @@ impl DiskCache {
     }
 
     /// The cache folder this survey's folder is in.
-    pub fn root(&self) -> &Arc<CacheRoot> {
+    pub(crate) fn root(&self) -> &Arc<CacheRoot> {
         &self.root
     }
 }
@@ -302,7 +307,7 @@ fn entries(layout: &Path) -> Vec<(SystemTime, u64, PathBuf)> {
 }
 
 /// Least-recently-used eviction over the entries of the cache layout at `layout`.
-pub fn evict(layout: &Path, cap: u64) -> u64 {
+pub(crate) fn evict(layout: &Path, cap: u64) -> u64 {
     let mut files = entries(layout);
     let mut total: u64 = files.iter().map(|f| f.1).sum();
     if total <= cap {

@@ -14,7 +14,7 @@ pub fn cell_size_deg(depth: u8) -> f64 {
 /// The tile order for output pixels of `pixel_deg`, with tiles `2^tile_depth` cells wide: the
 /// smallest depth whose cells are no larger than an output pixel, less the tile depth, clamped
 /// to the survey's `orders`.
-pub fn choose_order(pixel_deg: f64, tile_depth: u8, orders: RangeInclusive<u8>) -> u8 {
+pub(crate) fn choose_order(pixel_deg: f64, tile_depth: u8, orders: RangeInclusive<u8>) -> u8 {
     let depth = (0..=29u8)
         .find(|&d| cell_size_deg(d) <= pixel_deg)
         .unwrap_or(29);
@@ -24,7 +24,7 @@ pub fn choose_order(pixel_deg: f64, tile_depth: u8, orders: RangeInclusive<u8>) 
 }
 
 /// The tiles around `tile` at its order (seven or eight).
-pub fn neighbours(tile: TileId) -> Vec<TileId> {
+pub(crate) fn neighbours(tile: TileId) -> Vec<TileId> {
     cdshealpix::nested::get(tile.order)
         .neighbours(tile.ipix, false)
         .values_vec()

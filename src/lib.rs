@@ -35,6 +35,9 @@
 // feature opens a hidden door for the tests, benchmarks and fuzz targets, which is why the
 // documentation lint is checked without it (`cargo clippy --lib` in .ci/run).
 #![cfg_attr(not(feature = "internals"), deny(missing_docs))]
+// Internals say so: an item the API does not reach is `pub(crate)` (checked with the internals
+// open, so that what they reach may stay `pub`).
+#![cfg_attr(feature = "internals", warn(unreachable_pub))]
 
 mod cache;
 mod encode;

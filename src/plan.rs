@@ -8,14 +8,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// A horizontal run of output pixels `[col0, col1)` on `row`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Run {
+pub(crate) struct Run {
     pub row: u32,
     pub col0: u32,
     pub col1: u32,
 }
 
 impl Run {
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         (self.col1 - self.col0) as usize
     }
 }
@@ -23,13 +23,13 @@ impl Run {
 /// The output pixels whose centres fall in one tile, and the other tiles their interpolation
 /// reads (pixels within a cell of the tile's border sample across it).
 #[derive(Debug, Default, Clone)]
-pub struct Bucket {
+pub(crate) struct Bucket {
     pub runs: Vec<Run>,
     pub neighbours: BTreeSet<TileId>,
 }
 
 impl Bucket {
-    pub fn pixel_count(&self) -> usize {
+    pub(crate) fn pixel_count(&self) -> usize {
         self.runs.iter().map(Run::len).sum()
     }
 }
@@ -54,7 +54,7 @@ struct PixelPlace {
 /// tile, at least two cells inside its border, is assigned whole (tile borders are smooth on
 /// that scale); the other blocks, which straddle or touch a border, are classified pixel by
 /// pixel, and their border pixels record the neighbour tiles their interpolation reads.
-pub fn buckets(
+pub(crate) fn buckets(
     geometry: &OutputGeometry,
     to_survey: &FrameRotation,
     order: u8,

@@ -15,7 +15,7 @@ pub struct AllskyLevel {
 }
 
 /// What a painter can read.
-pub trait TileLookup: Sync {
+pub(crate) trait TileLookup: Sync {
     /// The tile `id`, if present.
     fn tile(&self, id: TileId) -> Option<&TileImage>;
     /// The Allsky, if the painter may use it.
@@ -24,7 +24,7 @@ pub trait TileLookup: Sync {
 
 /// The tiles one bucket of pixels depends on.
 #[derive(Default)]
-pub struct BucketTiles {
+pub(crate) struct BucketTiles {
     pub tiles: HashMap<TileId, Arc<TileImage>>,
     pub allsky: Option<Arc<AllskyLevel>>,
 }
@@ -39,7 +39,7 @@ impl TileLookup for BucketTiles {
 }
 
 /// Decodes a tile, which must be `width`×`width` (checked before its pixels are decoded).
-pub fn decode_tile(
+pub(crate) fn decode_tile(
     bytes: &[u8],
     format: TileFormat,
     channels: usize,

@@ -19,7 +19,7 @@ fn parent_dir(path: &Path) -> &Path {
 /// Checks, before any work, that `path` can be written: a supported extension, an existing
 /// writable folder, and no folder or read-only file in the way. Sweeps the temporary folders
 /// killed runs left there.
-pub fn check_output(path: &Path) -> Result<()> {
+pub(crate) fn check_output(path: &Path) -> Result<()> {
     super::OutputFormat::from_path(path)?;
     let fail = |reason: String| Error::Write {
         path: path.to_path_buf(),
@@ -47,7 +47,7 @@ pub fn check_output(path: &Path) -> Result<()> {
 
 /// Calls `write` with a temporary path in the target's directory and renames the result onto
 /// `path`. On any error nothing is left behind and an existing `path` is untouched.
-pub fn write_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+pub(crate) fn write_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let fail = |reason: String| Error::Write {
         path: path.to_path_buf(),
         reason,

@@ -5,8 +5,8 @@ mod fits;
 mod picture;
 mod stretch;
 
-pub use atomic::{check_output, write_atomically};
-pub use stretch::LinearStretch;
+pub(crate) use atomic::{check_output, write_atomically};
+pub(crate) use stretch::LinearStretch;
 
 use crate::error::{Error, Result};
 use crate::render::Rendered;

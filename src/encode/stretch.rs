@@ -2,17 +2,17 @@
 
 /// A linear map from [lo, hi] onto [0, 255].
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LinearStretch {
+pub(crate) struct LinearStretch {
     pub lo: f32,
     pub hi: f32,
 }
 
 impl LinearStretch {
     /// The identity on 8-bit data (JPEG/PNG tiles).
-    pub const BYTES: LinearStretch = LinearStretch { lo: 0.0, hi: 255.0 };
+    pub(crate) const BYTES: LinearStretch = LinearStretch { lo: 0.0, hi: 255.0 };
 
     /// The stretch between the `lo_pct` and `hi_pct` percentiles of the finite values.
-    pub fn percentiles(values: &[f32], lo_pct: f64, hi_pct: f64) -> Option<LinearStretch> {
+    pub(crate) fn percentiles(values: &[f32], lo_pct: f64, hi_pct: f64) -> Option<LinearStretch> {
         let mut finite: Vec<f32> = values.iter().copied().filter(|v| v.is_finite()).collect();
         if finite.is_empty() {
             return None;
@@ -28,7 +28,7 @@ impl LinearStretch {
 
     /// The 8-bit level of `v` (NaN maps to 0; the caller marks it transparent).
     #[inline]
-    pub fn apply(&self, v: f32) -> u8 {
+    pub(crate) fn apply(&self, v: f32) -> u8 {
         if v.is_nan() {
             return 0;
         }

@@ -7,14 +7,14 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// One semaphore per host, created on first use.
 #[derive(Debug)]
-pub struct HostLimits {
+pub(crate) struct HostLimits {
     per_host: usize,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
 impl HostLimits {
     /// At most `per_host` requests (at least one) in flight to each host.
-    pub fn new(per_host: usize) -> Self {
+    pub(crate) fn new(per_host: usize) -> Self {
         HostLimits {
             per_host: per_host.max(1),
             hosts: Mutex::new(HashMap::new()),
@@ -22,7 +22,7 @@ impl HostLimits {
     }
 
     /// Waits for a turn to send a request to `host`; the turn ends when the permit drops.
-    pub async fn acquire(&self, host: &str) -> Option<OwnedSemaphorePermit> {
+    pub(crate) async fn acquire(&self, host: &str) -> Option<OwnedSemaphorePermit> {
         let semaphore = {
             let mut hosts = self.hosts.lock().ok()?;
             Arc::clone(

@@ -21,7 +21,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 const MAX_REDIRECTS: usize = 5;
 
 /// A survey served over HTTP, possibly from several mirrors.
-pub struct HttpBackend {
+pub(crate) struct HttpBackend {
     fetcher: Arc<Fetcher>,
     /// Base URLs without trailing slash, fastest first.
     bases: Vec<String>,
@@ -37,7 +37,7 @@ pub struct HttpBackend {
 /// What every HTTP survey of an engine shares: one client, the limit of requests in flight per
 /// host, and the disk cache folder.
 #[derive(Debug)]
-pub struct Fetcher {
+pub(crate) struct Fetcher {
     client: reqwest::Client,
     opts: FetchOptions,
     limits: HostLimits,
@@ -48,7 +48,7 @@ impl Fetcher {
     /// The client (keep-alive, HTTP/2 when offered, timeouts from `opts`), `opts.concurrency`
     /// requests per host, and the cache folder (none if it cannot be opened: hipscut then works
     /// without a disk cache).
-    pub fn new(opts: &FetchOptions) -> Result<Self> {
+    pub(crate) fn new(opts: &FetchOptions) -> Result<Self> {
         let cache = if opts.use_cache {
             opts.cache_dir
                 .clone()
@@ -66,7 +66,7 @@ impl Fetcher {
     }
 
     /// The disk cache folder, if there is one.
-    pub fn cache(&self) -> Option<&Arc<CacheRoot>> {
+    pub(crate) fn cache(&self) -> Option<&Arc<CacheRoot>> {
         self.cache.as_ref()
     }
 }
@@ -122,7 +122,7 @@ fn redirect_allowed(from: &Url, to: &Url, allowed: &[String]) -> std::result::Re
 
 impl HttpBackend {
     /// A backend for the survey at `url` (its mirrors come later, from its properties).
-    pub fn new(url: &str, fetcher: &Arc<Fetcher>) -> Result<Self> {
+    pub(crate) fn new(url: &str, fetcher: &Arc<Fetcher>) -> Result<Self> {
         let normal = normalise(url).map_err(Error::UnsupportedLocation)?;
         let cache = fetcher
             .cache
@@ -140,17 +140,17 @@ impl HttpBackend {
         Ok(backend)
     }
 
-    pub fn client(&self) -> &reqwest::Client {
+    pub(crate) fn client(&self) -> &reqwest::Client {
         &self.fetcher.client
     }
 
-    pub fn bases(&self) -> &[String] {
+    pub(crate) fn bases(&self) -> &[String] {
         &self.bases
     }
 
     /// Replaces the list of base URLs (fastest first); their hosts become the hosts a redirect
     /// may lead to.
-    pub fn set_bases(&mut self, bases: Vec<String>) {
+    pub(crate) fn set_bases(&mut self, bases: Vec<String>) {
         if bases.is_empty() {
             return;
         }
@@ -163,7 +163,7 @@ impl HttpBackend {
     }
 
     /// The hosts this survey is fetched from, for messages.
-    pub fn hosts(&self) -> Vec<String> {
+    pub(crate) fn hosts(&self) -> Vec<String> {
         self.bases.iter().map(|b| host_of(b)).collect()
     }
 
@@ -178,7 +178,7 @@ impl HttpBackend {
     /// Fetches `rel_path`, at most `max_bytes` long: the cache first (unless `fresh`), then
     /// each mirror in turn, each with up to `retries` further attempts. Retries and bytes are
     /// counted in `counters` (the caller's render's).
-    pub async fn get(
+    pub(crate) async fn get(
         &self,
         rel_path: &str,
         max_bytes: u64,
@@ -340,7 +340,7 @@ impl HttpBackend {
     }
 
     /// Caches a body known to be good, under the URL that served it.
-    pub fn remember(&self, rel_path: &str, bytes: &[u8]) {
+    pub(crate) fn remember(&self, rel_path: &str, bytes: &[u8]) {
         let redirected = self
             .redirected
             .lock()

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// Reads a survey's files by their path relative to the survey root (`properties`,
 /// `Norder3/Dir0/Npix304.jpg`, …). Implementations must be shareable across painter threads.
-pub trait TileSource: Send + Sync {
+pub(crate) trait TileSource: Send + Sync {
     /// The file's bytes, or `Ok(None)` when the survey does not have it (HiPS is progressive:
     /// a missing tile is not an error). A file that is not a regular file or holds more than
     /// `max_bytes` is an error.
@@ -15,7 +15,7 @@ pub trait TileSource: Send + Sync {
 }
 
 /// A survey laid out in a local directory.
-pub struct DirSource {
+pub(crate) struct DirSource {
     pub root: PathBuf,
 }
 
@@ -35,16 +35,16 @@ mod embedded {
 }
 
 /// The name of the survey used when none is given.
-pub const DEFAULT_EMBEDDED: &str = "Mellinger";
+pub(crate) const DEFAULT_EMBEDDED: &str = "Mellinger";
 
 /// A survey compiled into the binary from `assets/NAME/`.
-pub struct EmbeddedSource {
+pub(crate) struct EmbeddedSource {
     prefix: String,
 }
 
 impl EmbeddedSource {
     /// The embedded survey called `name`, if there is one.
-    pub fn new(name: &str) -> Option<Self> {
+    pub(crate) fn new(name: &str) -> Option<Self> {
         let prefix = format!("{name}/");
         embedded::FILES
             .iter()
@@ -53,7 +53,7 @@ impl EmbeddedSource {
     }
 
     /// The names of all embedded surveys.
-    pub fn names() -> Vec<&'static str> {
+    pub(crate) fn names() -> Vec<&'static str> {
         let mut names: Vec<&str> = embedded::FILES
             .iter()
             .filter_map(|(p, _)| p.split_once('/').map(|(n, _)| n))

@@ -4,11 +4,11 @@
 use std::time::{Duration, Instant};
 
 /// How long a mirror may take to answer the probe.
-pub const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+pub(crate) const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Orders `bases` by the time each takes to serve `properties`; mirrors that fail come last, in
 /// their given order.
-pub async fn rank_by_speed(client: &reqwest::Client, bases: Vec<String>) -> Vec<String> {
+pub(crate) async fn rank_by_speed(client: &reqwest::Client, bases: Vec<String>) -> Vec<String> {
     let mut probes = tokio::task::JoinSet::new();
     for (k, base) in bases.iter().enumerate() {
         let client = client.clone();

@@ -8,9 +8,9 @@ mod mirrors;
 pub(crate) mod url;
 
 pub(crate) use http::DESCRIPTION_MAX_AGE;
-pub use http::{Fetcher, HttpBackend};
-pub use local::{DirSource, EmbeddedSource, TileSource, DEFAULT_EMBEDDED};
-pub use mirrors::rank_by_speed;
+pub(crate) use http::{Fetcher, HttpBackend};
+pub(crate) use local::{DirSource, EmbeddedSource, TileSource, DEFAULT_EMBEDDED};
+pub(crate) use mirrors::rank_by_speed;
 
 use crate::tile::Shape;
 use std::future::Future;
@@ -20,13 +20,13 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The most bytes a `properties` file may have.
-pub const PROPERTIES_MAX_BYTES: u64 = 1 << 20;
+pub(crate) const PROPERTIES_MAX_BYTES: u64 = 1 << 20;
 /// The most bytes a HiPS list may have (CDS's whole list is a few MB).
-pub const HIPSLIST_MAX_BYTES: u64 = 32 << 20;
+pub(crate) const HIPSLIST_MAX_BYTES: u64 = 32 << 20;
 
 /// The most bytes a tile or Allsky file of `shape` may have: twice the largest it can
 /// plausibly be (64-bit FITS pixels, or a 16-bit RGBA PNG that does not compress).
-pub fn tile_max_bytes(shape: Shape) -> u64 {
+pub(crate) fn tile_max_bytes(shape: Shape) -> u64 {
     2 * shape.max_fits_bytes()
 }
 
@@ -65,7 +65,7 @@ impl Default for FetchOptions {
 
 /// Where a file came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// A local folder or the embedded assets.
     Local,
     Network,
@@ -77,7 +77,7 @@ pub enum Origin {
 
 /// The result of asking for one file.
 #[derive(Debug)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Found(Vec<u8>, Origin),
     /// The survey does not have the file (404, or no such local file).
     Missing,
@@ -87,19 +87,19 @@ pub enum Outcome {
 
 /// Counters kept while fetching.
 #[derive(Debug, Default)]
-pub struct FetchCounters {
+pub(crate) struct FetchCounters {
     pub retried: AtomicU64,
     pub bytes: AtomicU64,
 }
 
 impl FetchCounters {
-    pub fn retried(&self) -> u64 {
+    pub(crate) fn retried(&self) -> u64 {
         self.retried.load(Ordering::Relaxed)
     }
 }
 
 /// A survey's file source.
-pub enum Backend {
+pub(crate) enum Backend {
     Local(Arc<dyn TileSource>),
     Http(Box<HttpBackend>),
 }
@@ -107,7 +107,7 @@ pub enum Backend {
 impl Backend {
     /// Fetches one file of at most `max_bytes`. `fresh` skips the cache (used to re-fetch a
     /// body that did not decode). Retries and bytes are counted in `counters`.
-    pub async fn get(
+    pub(crate) async fn get(
         &self,
         rel_path: &str,
         max_bytes: u64,
@@ -130,14 +130,14 @@ impl Backend {
     }
 
     /// Records a decoded (so known-good) body in the disk cache.
-    pub fn remember(&self, rel_path: &str, bytes: &[u8]) {
+    pub(crate) fn remember(&self, rel_path: &str, bytes: &[u8]) {
         if let Backend::Http(http) = self {
             http.remember(rel_path, bytes);
         }
     }
 
     /// The hosts the survey is fetched from (none for local surveys), for messages.
-    pub fn hosts(&self) -> Vec<String> {
+    pub(crate) fn hosts(&self) -> Vec<String> {
         match self {
             Backend::Http(http) => http.hosts(),
             Backend::Local(_) => Vec::new(),
@@ -146,10 +146,10 @@ impl Backend {
 }
 
 /// How long without an answer before the caller hears what is awaited.
-pub const STALL_NOTICE: Duration = Duration::from_secs(2);
+pub(crate) const STALL_NOTICE: Duration = Duration::from_secs(2);
 
 /// The notice of a wait: "nothing has arrived for 4 s; waiting for WHAT from HOSTS".
-pub fn quiet_notice(quiet: std::time::Duration, what: &str, hosts: &str) -> String {
+pub(crate) fn quiet_notice(quiet: std::time::Duration, what: &str, hosts: &str) -> String {
     format!(
         "nothing has arrived for {:.0} s; waiting for {what} from {hosts}",
         quiet.as_secs_f64()
@@ -158,7 +158,7 @@ pub fn quiet_notice(quiet: std::time::Duration, what: &str, hosts: &str) -> Stri
 
 /// `work`, or `None` if `deadline` passed first. Every [`STALL_NOTICE`] that passes without the
 /// work done, `waiting` is called with the time waited so far.
-pub async fn until<T>(
+pub(crate) async fn until<T>(
     deadline: Option<Instant>,
     waiting: &(dyn Fn(Duration) + Sync),
     work: impl Future<Output = T>,
@@ -193,7 +193,7 @@ pub fn block_on<F: Future>(work: F) -> F::Output {
 /// The process-wide async runtime that runs fetches and the renders' event loops (2 worker
 /// threads: the work is I/O). Engines share it: a runtime owned by an engine could be dropped
 /// from inside an async context, which tokio forbids.
-pub fn runtime() -> &'static tokio::runtime::Runtime {
+pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()

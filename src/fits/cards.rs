@@ -35,7 +35,7 @@ pub(crate) fn card_value(raw: &str) -> &str {
 }
 
 /// The value of the last card named `key` (FITS readers take the last of repeated keys).
-pub fn find_card<'c>(cards: &'c [(String, String)], key: &str) -> Option<&'c str> {
+pub(crate) fn find_card<'c>(cards: &'c [(String, String)], key: &str) -> Option<&'c str> {
     cards
         .iter()
         .rev()
@@ -44,7 +44,7 @@ pub fn find_card<'c>(cards: &'c [(String, String)], key: &str) -> Option<&'c str
 }
 
 /// Parses a FITS number, accepting the Fortran `D` exponent.
-pub fn parse_fits_number(v: &str) -> Option<f64> {
+pub(crate) fn parse_fits_number(v: &str) -> Option<f64> {
     v.trim().replace(['D', 'd'], "E").parse::<f64>().ok()
 }
 

@@ -104,7 +104,7 @@ pub(crate) fn check_fits_complete(bytes: &[u8]) -> std::result::Result<(), Strin
 
 /// Decodes the first plane of the primary image of an (uncompressed) FITS file, after `check`
 /// has accepted its width and height.
-pub fn read_fits_image(
+pub(crate) fn read_fits_image(
     bytes: &[u8],
     check: impl FnOnce(u64, u64) -> std::result::Result<(), String>,
 ) -> Result<Raster> {

@@ -4,7 +4,8 @@
 mod cards;
 mod image;
 
+pub use cards::Cards;
 pub(crate) use cards::{card_value, header_cards};
-pub use cards::{find_card, parse_fits_number, Cards};
+pub(crate) use cards::{find_card, parse_fits_number};
 pub(crate) use image::check_fits_complete;
-pub use image::read_fits_image;
+pub(crate) use image::read_fits_image;

@@ -7,12 +7,12 @@ use std::path::Path;
 
 /// The most bytes of a header file that are read: a text or JSON header must fit, and of a FITS
 /// file only its primary header (which is far smaller) is needed.
-pub const HEADER_MAX_BYTES: u64 = 4 << 20;
+pub(crate) const HEADER_MAX_BYTES: u64 = 4 << 20;
 
 /// Reads the cards of a header file, whatever its form. Only regular files are read, and at
 /// most [`HEADER_MAX_BYTES`] of them: enough for a FITS image's header, and a text header
 /// larger than that is refused.
-pub fn read_header_file(path: &Path) -> Result<Cards> {
+pub(crate) fn read_header_file(path: &Path) -> Result<Cards> {
     let (bytes, whole) = crate::files::read_regular_file_head(path, HEADER_MAX_BYTES)
         .map_err(|e| Error::io(path, e))?;
     if !whole && !is_fits(&bytes) {
@@ -32,7 +32,7 @@ fn is_fits(bytes: &[u8]) -> bool {
 }
 
 /// Parses header bytes in any of the three forms.
-pub fn parse_header_bytes(bytes: &[u8]) -> Result<Cards> {
+pub(crate) fn parse_header_bytes(bytes: &[u8]) -> Result<Cards> {
     if is_fits(bytes) {
         return Ok(header_cards(bytes)
             .map_err(|e| Error::InvalidWcs(e.to_string()))?

@@ -9,9 +9,9 @@ mod frame;
 mod header;
 mod projection;
 
-pub use crate::fits::Cards;
+pub(crate) use crate::fits::Cards;
 pub use frame::{lonlat_to_xyz, xyz_to_lonlat, Frame, FrameRotation};
-pub use header::{parse_header_bytes, read_header_file};
+pub(crate) use header::{parse_header_bytes, read_header_file};
 pub use projection::Projection;
 
 use crate::error::{Error, Result};

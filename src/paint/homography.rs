@@ -4,7 +4,7 @@ use nalgebra::{Matrix3, SMatrix, SVector, Vector3};
 
 /// A projective map of the plane.
 #[derive(Debug, Clone, Copy)]
-pub struct Homography(Matrix3<f64>);
+pub(crate) struct Homography(Matrix3<f64>);
 
 /// A similarity that centres points on their mean and scales them to unit spread, which keeps
 /// the 8×8 solve well conditioned.
@@ -23,7 +23,7 @@ fn normaliser(points: &[(f64, f64); 4]) -> Matrix3<f64> {
 
 impl Homography {
     /// The homography taking each `from[k]` to `to[k]`; `None` if the points are degenerate.
-    pub fn from_pairs(from: [(f64, f64); 4], to: [(f64, f64); 4]) -> Option<Self> {
+    pub(crate) fn from_pairs(from: [(f64, f64); 4], to: [(f64, f64); 4]) -> Option<Self> {
         let (tf, tt) = (normaliser(&from), normaliser(&to));
         let apply = |m: &Matrix3<f64>, p: (f64, f64)| {
             let v = m * Vector3::new(p.0, p.1, 1.0);
@@ -50,7 +50,7 @@ impl Homography {
 
     /// The image of (x, y).
     #[inline]
-    pub fn apply(&self, x: f64, y: f64) -> (f64, f64) {
+    pub(crate) fn apply(&self, x: f64, y: f64) -> (f64, f64) {
         let m = &self.0;
         let w = m[(2, 0)] * x + m[(2, 1)] * y + m[(2, 2)];
         (

@@ -6,9 +6,9 @@ mod projective;
 mod sampler;
 mod seam;
 
-pub use precise::paint_runs;
-pub use projective::{paint_runs_projective, TileMesh};
-pub use sampler::{fallback_levels, Level};
+pub(crate) use precise::paint_runs;
+pub(crate) use projective::{paint_runs_projective, TileMesh};
+pub(crate) use sampler::{fallback_levels, Level};
 
 use crate::raster::Raster;
 use std::cell::UnsafeCell;
@@ -47,7 +47,7 @@ crate::names::named_choices!(Painter, "painter", {
 ///
 /// Each output pixel belongs to exactly one bucket (the tile holding its centre), and a bucket's
 /// pixels are painted by one job at a time, so no two threads ever write the same pixel.
-pub struct SharedRaster {
+pub(crate) struct SharedRaster {
     width: usize,
     channels: usize,
     raster: UnsafeCell<Raster>,
@@ -57,7 +57,7 @@ pub struct SharedRaster {
 unsafe impl Sync for SharedRaster {}
 
 impl SharedRaster {
-    pub fn new(width: usize, height: usize, channels: usize) -> Self {
+    pub(crate) fn new(width: usize, height: usize, channels: usize) -> Self {
         SharedRaster {
             width,
             channels,
@@ -70,7 +70,7 @@ impl SharedRaster {
     /// # Safety
     /// No other reference to this pixel may exist while the returned one lives.
     #[allow(clippy::mut_from_ref)]
-    pub unsafe fn pixel_mut(&self, row: usize, col: usize) -> &mut [f32] {
+    pub(crate) unsafe fn pixel_mut(&self, row: usize, col: usize) -> &mut [f32] {
         let at = (row * self.width + col) * self.channels;
         // SAFETY: the caller guarantees exclusive access to this pixel; the slice stays inside
         // the vector, whose length never changes.
@@ -78,7 +78,7 @@ impl SharedRaster {
         unsafe { std::slice::from_raw_parts_mut(data.add(at), self.channels) }
     }
 
-    pub fn into_raster(self) -> Raster {
+    pub(crate) fn into_raster(self) -> Raster {
         self.raster.into_inner()
     }
 }

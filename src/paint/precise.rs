@@ -8,7 +8,7 @@ use crate::store::TileLookup;
 
 /// Paints the pixels of `runs` from `tiles`. Pixels without survey data stay NaN.
 #[allow(clippy::too_many_arguments)]
-pub fn paint_runs(
+pub(crate) fn paint_runs(
     geometry: &OutputGeometry,
     to_survey: &FrameRotation,
     levels: &[Level],

@@ -25,18 +25,18 @@ use crate::store::TileLookup;
 use crate::tile::TileId;
 
 /// Largest error of a piece's homography at its test points, in output pixels…
-pub const TOLERANCE: f64 = 0.1;
+pub(crate) const TOLERANCE: f64 = 0.1;
 /// …and in tile pixels (what bilinear sampling sees).
-pub const TOLERANCE_TILE: f64 = 0.08;
+pub(crate) const TOLERANCE_TILE: f64 = 0.08;
 /// Deepest split below a tile (a 512-px tile down to 8-px pieces).
-pub const MAX_SPLIT: u8 = 6;
+pub(crate) const MAX_SPLIT: u8 = 6;
 /// Aladin's distortion criterion, in output pixels.
 const MAX_EDGE: f64 = 300.0;
 const MAX_DIAGONAL: f64 = 150.0;
 const MIN_DIAGONAL_RATIO: f64 = 0.7;
 
 /// A piece of a tile: cells [u0, u0+size) × [v0, v0+size) of the tile's grid.
-pub struct Piece {
+pub(crate) struct Piece {
     u0: f64,
     v0: f64,
     size: f64,
@@ -48,7 +48,7 @@ pub struct Piece {
 }
 
 /// The pieces of one tile, ready to map output pixels into it.
-pub struct TileMesh {
+pub(crate) struct TileMesh {
     root: Piece,
     pub pieces: usize,
     pub precise_pieces: usize,
@@ -83,7 +83,7 @@ fn distance(a: (f64, f64), b: (f64, f64)) -> f64 {
 impl TileMesh {
     /// The pieces of `tile` (of `2^tile_depth` pixels a side) for `geometry`. `None` when not
     /// even the whole tile's corners project: the tile is then painted precisely.
-    pub fn build(
+    pub(crate) fn build(
         tile: TileId,
         tile_depth: u8,
         geometry: &OutputGeometry,
@@ -195,7 +195,7 @@ impl TileMesh {
     /// holds it must be painted precisely. `last` remembers the piece of the previous pixel,
     /// which usually holds this one too.
     #[inline]
-    pub fn locate<'m>(
+    pub(crate) fn locate<'m>(
         &'m self,
         col: f64,
         row: f64,
@@ -252,7 +252,7 @@ impl Piece {
 /// or whose samples leave the tile or touch no data, are sampled precisely. Returns how many
 /// pixels took the precise path.
 #[allow(clippy::too_many_arguments)]
-pub fn paint_runs_projective(
+pub(crate) fn paint_runs_projective(
     geometry: &OutputGeometry,
     to_survey: &FrameRotation,
     levels: &[Level],

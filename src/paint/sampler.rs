@@ -8,7 +8,7 @@ use crate::tile::{locate_cell, TileId, TileImage};
 
 /// One resolution the painter can sample: the tiles of an order, or the Allsky cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Level {
+pub(crate) struct Level {
     pub order: u8,
     pub tile_depth: u8,
     pub allsky: bool,
@@ -16,7 +16,7 @@ pub struct Level {
 
 /// Levels to try for each pixel, finest first: `order` down to the survey's shallowest order,
 /// then the Allsky when there is one.
-pub fn fallback_levels(
+pub(crate) fn fallback_levels(
     tiles: &dyn TileLookup,
     order: u8,
     order_min: u8,
@@ -82,13 +82,13 @@ enum Coverage {
 }
 
 /// Samples the tiles a painter was given.
-pub struct Sampler<'t> {
+pub(crate) struct Sampler<'t> {
     tiles: &'t dyn TileLookup,
     interpolation: Interpolation,
 }
 
 impl<'t> Sampler<'t> {
-    pub fn new(tiles: &'t dyn TileLookup, interpolation: Interpolation) -> Self {
+    pub(crate) fn new(tiles: &'t dyn TileLookup, interpolation: Interpolation) -> Self {
         Sampler {
             tiles,
             interpolation,
@@ -115,7 +115,7 @@ impl<'t> Sampler<'t> {
     /// has all its samples (renormalising there would extrapolate up to a cell); it is used only
     /// when no coarser level does better. No-data pixels inside present tiles (BLANK, alpha 0)
     /// are simply left out of the weighted mean.
-    pub fn sample(&self, levels: &[Level], lon: f64, lat: f64, out: &mut [f32]) -> bool {
+    pub(crate) fn sample(&self, levels: &[Level], lon: f64, lat: f64, out: &mut [f32]) -> bool {
         let mut fallback: Option<[f32; 4]> = None;
         let mut value = [0f32; 4];
         let value = &mut value[..out.len()];

@@ -50,7 +50,12 @@ fn tangent_positions<const N: usize>(
 /// Near a seam the local cell coordinates are sheared, so the quarter of the cell that
 /// `bilinear_interpolation` picks may not even surround the point. Here the four quads of the
 /// 3×3 neighbourhood are tried and the one that holds the point is used.
-pub fn seam_weights(layer: &Layer, lon: f64, lat: f64, cells: [(u64, f64); 4]) -> [(u64, f64); 4] {
+pub(crate) fn seam_weights(
+    layer: &Layer,
+    lon: f64,
+    lat: f64,
+    cells: [(u64, f64); 4],
+) -> [(u64, f64); 4] {
     let base = |h: u64| h >> (2 * layer.depth());
     if cells.iter().all(|(h, _)| base(*h) == base(cells[0].0)) {
         return cells;

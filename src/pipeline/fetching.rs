@@ -34,7 +34,7 @@ pub(super) struct Fetching {
 
 impl Fetching {
     /// Stops every fetch task still running.
-    pub fn abort_all(&self) {
+    pub(crate) fn abort_all(&self) {
         if let Ok(tasks) = self.tasks.lock() {
             tasks.iter().for_each(AbortHandle::abort);
         }

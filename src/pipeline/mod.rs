@@ -66,7 +66,7 @@ pub trait Progress: Send + Sync {
 }
 
 /// Progress that reports nothing.
-pub struct Silent;
+pub(crate) struct Silent;
 impl Progress for Silent {}
 
 /// What a render fetched, and from where: the render's own figures, whatever else the engine
@@ -105,7 +105,7 @@ pub struct RenderStats {
 
 /// How the pipeline reads and paints tiles.
 #[derive(Debug, Clone, Copy)]
-pub struct PaintSpec {
+pub(crate) struct PaintSpec {
     /// The HEALPix order of the tiles.
     pub order: u8,
     /// The tile format read.

@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 /// A hook called with a tile's path just before its body is decoded, for tests that make a
 /// decoder fail or panic.
-pub type DecodeHook = Arc<dyn Fn(&str) + Send + Sync>;
+pub(crate) type DecodeHook = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// The shared workers of an engine.
-pub struct Workers {
+pub(crate) struct Workers {
     /// The engine's own pool: renders started from the caller's rayon workers never wait on
     /// jobs queued behind themselves.
     pub(crate) pool: rayon::ThreadPool,

@@ -5,7 +5,7 @@ use super::RawProperties;
 use crate::error::{Error, Result};
 
 /// A small list of well-known surveys, used when no `--hipslist` is given.
-pub const BUILTIN: &str = include_str!("builtin_hipslist.txt");
+pub(crate) const BUILTIN: &str = include_str!("builtin_hipslist.txt");
 
 /// One survey of a list: its ID and where it is served.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,7 +58,7 @@ fn normalise_id(id: &str) -> String {
 }
 
 /// Whether a `--survey` value looks like a survey ID (`AUTHORITY/P/NAME…`) rather than a path.
-pub fn looks_like_id(s: &str) -> bool {
+pub(crate) fn looks_like_id(s: &str) -> bool {
     let s = s.trim_start_matches("ivo://");
     s.split('/').count() >= 3
         && !s.starts_with(['.', '/', '~'])
@@ -67,7 +67,7 @@ pub fn looks_like_id(s: &str) -> bool {
 }
 
 /// The record whose ID is `query` (case-insensitive); an unknown ID lists the closest ones.
-pub fn resolve<'r>(query: &str, records: &'r [HipsRecord]) -> Result<&'r HipsRecord> {
+pub(crate) fn resolve<'r>(query: &str, records: &'r [HipsRecord]) -> Result<&'r HipsRecord> {
     let wanted = normalise_id(query).to_ascii_lowercase();
     let matches: Vec<&HipsRecord> = records
         .iter()

@@ -3,9 +3,13 @@
 mod hipslist;
 mod properties;
 
-pub use crate::fetch::{DirSource, EmbeddedSource, TileSource, DEFAULT_EMBEDDED};
-pub use hipslist::{looks_like_id, parse_list, resolve, HipsRecord, BUILTIN as BUILTIN_HIPSLIST};
-pub use properties::{Properties, RawProperties};
+pub(crate) use crate::fetch::{DirSource, EmbeddedSource, TileSource, DEFAULT_EMBEDDED};
+pub use hipslist::parse_list;
+pub(crate) use hipslist::HipsRecord;
+pub(crate) use hipslist::BUILTIN as BUILTIN_HIPSLIST;
+pub(crate) use hipslist::{looks_like_id, resolve};
+pub use properties::Properties;
+pub(crate) use properties::RawProperties;
 
 use crate::error::{Error, Result};
 use crate::fetch::url::redact;

@@ -18,12 +18,12 @@ const ALIASES: &[(&str, &str)] = &[
 
 /// The key/value records of one `properties` file (or one HiPS-list record), aliases resolved.
 #[derive(Debug, Clone, Default)]
-pub struct RawProperties(pub BTreeMap<String, String>);
+pub(crate) struct RawProperties(pub BTreeMap<String, String>);
 
 impl RawProperties {
     /// Parses `key = value` lines; `#` comments and blank lines are skipped, a value may hold `=`.
     /// A key given twice keeps its last value. Legacy aliases fill in missing modern keys.
-    pub fn parse(text: &str) -> Self {
+    pub(crate) fn parse(text: &str) -> Self {
         let mut map = BTreeMap::new();
         for line in text.lines() {
             let line = line.trim_start_matches('\u{feff}').trim();
@@ -49,7 +49,7 @@ impl RawProperties {
         RawProperties(map)
     }
 
-    pub fn get(&self, key: &str) -> Option<&str> {
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
         self.0
             .get(key)
             .map(String::as_str)
@@ -58,7 +58,7 @@ impl RawProperties {
 
     /// The service URLs (`hips_service_url`, then `hips_service_url_1`, `_2`…), in that order,
     /// without trailing slashes.
-    pub fn service_urls(&self) -> Vec<String> {
+    pub(crate) fn service_urls(&self) -> Vec<String> {
         let mut urls: Vec<(u32, String)> = self
             .0
             .iter()

@@ -14,7 +14,7 @@ use crate::raster::Raster;
 use std::io::{Cursor, Read};
 
 /// The most pixels an Allsky may hold: an order-3 Allsky of 64-px cells (27×29 cells) is 3.2 Mpx.
-pub const ALLSKY_MAX_PIXELS: u64 = 4 << 20;
+pub(crate) const ALLSKY_MAX_PIXELS: u64 = 4 << 20;
 /// Room for a FITS header (100 blocks of 2880 bytes) on top of the data.
 const FITS_HEADER_ROOM: u64 = 100 * 2880;
 
@@ -126,7 +126,7 @@ fn gunzip(bytes: &[u8], limit: u64) -> std::result::Result<Vec<u8>, String> {
 /// Whether a body is whole: a JPEG ends with its EOI marker, a PNG with its IEND chunk, a
 /// FITS file holds its full data. Trailing NUL or white-space padding is allowed. Gzip streams
 /// are checked when they are inflated.
-pub fn check_complete(bytes: &[u8], format: TileFormat) -> std::result::Result<(), String> {
+pub(crate) fn check_complete(bytes: &[u8], format: TileFormat) -> std::result::Result<(), String> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
         return Ok(());
     }

@@ -4,7 +4,8 @@ mod allsky;
 mod decode;
 
 pub use allsky::{allsky_grid_columns, slice_allsky};
-pub use decode::{check_complete, decode_raster, Shape};
+pub(crate) use decode::check_complete;
+pub use decode::{decode_raster, Shape};
 
 use crate::raster::Raster;
 
@@ -67,17 +68,17 @@ impl TileId {
 }
 
 /// The path of the Allsky file of `order`.
-pub fn allsky_path(order: u8, format: TileFormat) -> String {
+pub(crate) fn allsky_path(order: u8, format: TileFormat) -> String {
     format!("Norder{order}/Allsky.{}", format.extension())
 }
 
 /// A decoded tile: a square raster in display orientation whose pixel (row `i`, column `j`) is
 /// the HEALPix cell of sub-index `s` with `i` = the even bits of `s`, `j` = the odd bits.
-pub type TileImage = Raster;
+pub(crate) type TileImage = Raster;
 
 /// Gathers the bits of `v` at even positions (0, 2, 4, …) into a compact integer.
 #[inline]
-pub fn even_bits(v: u64) -> u64 {
+pub(crate) fn even_bits(v: u64) -> u64 {
     let mut x = v & 0x5555_5555_5555_5555;
     x = (x | (x >> 1)) & 0x3333_3333_3333_3333;
     x = (x | (x >> 2)) & 0x0f0f_0f0f_0f0f_0f0f;
@@ -90,7 +91,7 @@ pub fn even_bits(v: u64) -> u64 {
 /// Spreads the bits of `v` to the even positions: the inverse of [`even_bits`].
 #[cfg(any(test, feature = "internals"))]
 #[inline]
-pub fn spread_bits(v: u64) -> u64 {
+pub(crate) fn spread_bits(v: u64) -> u64 {
     let mut x = v & 0x0000_0000_ffff_ffff;
     x = (x | (x << 16)) & 0x0000_ffff_0000_ffff;
     x = (x | (x << 8)) & 0x00ff_00ff_00ff_00ff;
@@ -102,7 +103,7 @@ pub fn spread_bits(v: u64) -> u64 {
 
 /// Where HEALPix cell `hash` at depth `order + tile_depth` lies: its tile and (row i, column j).
 #[inline]
-pub fn locate_cell(hash: u64, order: u8, tile_depth: u8) -> (TileId, usize, usize) {
+pub(crate) fn locate_cell(hash: u64, order: u8, tile_depth: u8) -> (TileId, usize, usize) {
     let sub = hash & ((1u64 << (2 * tile_depth)) - 1);
     (
         TileId::new(order, hash >> (2 * tile_depth)),
