@@ -49,96 +49,23 @@ struct PixelPlace {
 
 /// Assigns every output pixel on the projection to the tile of `order` holding its centre.
 /// Pixels off the projection belong to no bucket, so no invalid tile is ever asked for.
-///
-/// The image is scanned in blocks of 8×8 pixels. A block whose four corners fall in the same
-/// tile, at least two cells inside its border, is assigned whole (tile borders are smooth on
-/// that scale); the other blocks, which straddle or touch a border, are classified pixel by
-/// pixel, and their border pixels record the neighbour tiles their interpolation reads.
 pub(crate) fn buckets(
     geometry: &OutputGeometry,
     to_survey: &FrameRotation,
     order: u8,
     tile_depth: u8,
 ) -> BTreeMap<TileId, Bucket> {
-    let layer = cdshealpix::nested::get(order + tile_depth);
-    let last = (1usize << tile_depth) - 1;
-    let place = |col: usize, row: usize| -> Option<PixelPlace> {
-        let v = geometry.pixel_to_sky(col as f64, row as f64)?;
-        let (lon, lat) = xyz_to_lonlat(to_survey.apply(v));
-        let hash = layer.hash(lon, lat);
-        let (home, i, j) = locate_cell(hash, order, tile_depth);
-        Some(PixelPlace { home, i, j, hash })
+    let planner = Planner {
+        geometry,
+        to_survey,
+        layer: cdshealpix::nested::get(order + tile_depth),
+        order,
+        tile_depth,
+        last: (1usize << tile_depth) - 1,
     };
-    let interior = |p: &PixelPlace| {
-        (INTERIOR_MARGIN..=last.saturating_sub(INTERIOR_MARGIN)).contains(&p.i)
-            && (INTERIOR_MARGIN..=last.saturating_sub(INTERIOR_MARGIN)).contains(&p.j)
-    };
-    // Per block row: (home tile, run) pairs and (home, neighbour) tile pairs.
-    type RowPlan = (Vec<(TileId, Run)>, Vec<(TileId, TileId)>);
     let block_rows: Vec<RowPlan> = (0..geometry.height.div_ceil(BLOCK))
         .into_par_iter()
-        .map(|br| {
-            let (r0, r1) = (br * BLOCK, ((br + 1) * BLOCK).min(geometry.height));
-            let mut edges = Vec::new();
-            // Classify the blocks of this row of blocks: the home of a uniform block, or None.
-            let homes: Vec<Option<TileId>> = (0..geometry.width.div_ceil(BLOCK))
-                .map(|bc| {
-                    let (c0, c1) = (bc * BLOCK, ((bc + 1) * BLOCK).min(geometry.width));
-                    let corners: Vec<Option<PixelPlace>> =
-                        [(c0, r0), (c1 - 1, r0), (c0, r1 - 1), (c1 - 1, r1 - 1)]
-                            .iter()
-                            .map(|&(c, r)| place(c, r))
-                            .collect();
-                    let home = corners[0].as_ref().map(|c| c.home);
-                    let uniform = corners.iter().all(|p| {
-                        p.as_ref()
-                            .is_some_and(|p| interior(p) && Some(p.home) == home)
-                    });
-                    if uniform {
-                        home
-                    } else {
-                        None
-                    }
-                })
-                .collect();
-            // Then emit the runs row by row, left to right, joining the ones that touch.
-            let mut runs: Vec<(TileId, Run)> = Vec::new();
-            let mut push = |home: TileId, row: usize, c0: usize, c1: usize| match runs.last_mut() {
-                Some((t, run)) if *t == home && run.row == row as u32 && run.col1 == c0 as u32 => {
-                    run.col1 = c1 as u32
-                }
-                _ => runs.push((
-                    home,
-                    Run {
-                        row: row as u32,
-                        col0: c0 as u32,
-                        col1: c1 as u32,
-                    },
-                )),
-            };
-            for row in r0..r1 {
-                for (bc, home) in homes.iter().enumerate() {
-                    let (c0, c1) = (bc * BLOCK, ((bc + 1) * BLOCK).min(geometry.width));
-                    if let Some(home) = home {
-                        push(*home, row, c0, c1);
-                        continue;
-                    }
-                    for col in c0..c1 {
-                        let Some(p) = place(col, row) else { continue };
-                        if p.i == 0 || p.j == 0 || p.i == last || p.j == last {
-                            for n in layer.neighbours(p.hash, false).values_vec() {
-                                let tile = TileId::new(order, n >> (2 * tile_depth));
-                                if tile != p.home {
-                                    edges.push((p.home, tile));
-                                }
-                            }
-                        }
-                        push(p.home, row, col, col + 1);
-                    }
-                }
-            }
-            (runs, edges)
-        })
+        .map(|br| planner.block_row(br))
         .collect();
     let mut buckets: BTreeMap<TileId, Bucket> = BTreeMap::new();
     for (runs, edges) in block_rows {
@@ -150,6 +77,112 @@ pub(crate) fn buckets(
         }
     }
     buckets
+}
+
+/// The plan of one row of blocks: (home tile, run) pairs, and (home, neighbour) tile pairs.
+type RowPlan = (Vec<(TileId, Run)>, Vec<(TileId, TileId)>);
+
+/// What planning a render needs to place its pixels in tiles.
+struct Planner<'a> {
+    geometry: &'a OutputGeometry,
+    to_survey: &'a FrameRotation,
+    layer: &'static cdshealpix::nested::Layer,
+    order: u8,
+    tile_depth: u8,
+    /// The last row (or column) of cells in a tile.
+    last: usize,
+}
+
+impl Planner<'_> {
+    /// The tile and cell of the centre of output pixel (`col`, `row`).
+    fn place(&self, col: usize, row: usize) -> Option<PixelPlace> {
+        let v = self.geometry.pixel_to_sky(col as f64, row as f64)?;
+        let (lon, lat) = xyz_to_lonlat(self.to_survey.apply(v));
+        let hash = self.layer.hash(lon, lat);
+        let (home, i, j) = locate_cell(hash, self.order, self.tile_depth);
+        Some(PixelPlace { home, i, j, hash })
+    }
+
+    /// Whether a place lies far enough inside its tile that its block needs no neighbour.
+    fn interior(&self, p: &PixelPlace) -> bool {
+        let inside = INTERIOR_MARGIN..=self.last.saturating_sub(INTERIOR_MARGIN);
+        inside.contains(&p.i) && inside.contains(&p.j)
+    }
+
+    /// The columns `[c0, c1)` of block column `bc`.
+    fn block_cols(&self, bc: usize) -> (usize, usize) {
+        (bc * BLOCK, ((bc + 1) * BLOCK).min(self.geometry.width))
+    }
+
+    /// The home tile of a block whose four corners lie inside one tile, else `None`.
+    fn uniform_home(&self, bc: usize, r0: usize, r1: usize) -> Option<TileId> {
+        let (c0, c1) = self.block_cols(bc);
+        let corners = [(c0, r0), (c1 - 1, r0), (c0, r1 - 1), (c1 - 1, r1 - 1)];
+        let home = self.place(c0, r0)?.home;
+        corners
+            .iter()
+            .all(|&(c, r)| {
+                self.place(c, r)
+                    .is_some_and(|p| self.interior(&p) && p.home == home)
+            })
+            .then_some(home)
+    }
+
+    /// Plans block row `br`: uniform blocks whole, the others pixel by pixel, runs joined
+    /// left to right where they touch.
+    fn block_row(&self, br: usize) -> RowPlan {
+        let (r0, r1) = (br * BLOCK, ((br + 1) * BLOCK).min(self.geometry.height));
+        let homes: Vec<Option<TileId>> = (0..self.geometry.width.div_ceil(BLOCK))
+            .map(|bc| self.uniform_home(bc, r0, r1))
+            .collect();
+        let (mut runs, mut edges): RowPlan = (Vec::new(), Vec::new());
+        for row in r0..r1 {
+            for (bc, home) in homes.iter().enumerate() {
+                let (c0, c1) = self.block_cols(bc);
+                if let Some(home) = home {
+                    push_run(&mut runs, *home, row, c0, c1);
+                    continue;
+                }
+                for col in c0..c1 {
+                    let Some(p) = self.place(col, row) else {
+                        continue;
+                    };
+                    self.add_edges(&p, &mut edges);
+                    push_run(&mut runs, p.home, row, col, col + 1);
+                }
+            }
+        }
+        (runs, edges)
+    }
+
+    /// The tiles other than its home that a pixel on a tile's border cells reads.
+    fn add_edges(&self, p: &PixelPlace, edges: &mut Vec<(TileId, TileId)>) {
+        if p.i == 0 || p.j == 0 || p.i == self.last || p.j == self.last {
+            for n in self.layer.neighbours(p.hash, false).values_vec() {
+                let tile = TileId::new(self.order, n >> (2 * self.tile_depth));
+                if tile != p.home {
+                    edges.push((p.home, tile));
+                }
+            }
+        }
+    }
+}
+
+/// Appends pixels `[c0, c1)` of `row` to `home`'s runs, extending the last run if it touches.
+fn push_run(runs: &mut Vec<(TileId, Run)>, home: TileId, row: usize, c0: usize, c1: usize) {
+    match runs.last_mut() {
+        Some((t, run)) if *t == home && run.row == row as u32 && run.col1 == c0 as u32 => {
+            run.col1 = c1 as u32
+        }
+        _ => runs.push((
+            home,
+            Run {
+                row: row as u32,
+                col0: c0 as u32,
+                col1: c1 as u32,
+            },
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -121,56 +121,90 @@ pub(crate) async fn render_on(
     until: Option<Instant>,
 ) -> Result<Rendered> {
     let p = &survey.properties;
-    let format = match req.tile_format {
-        None => p.formats.first().copied().unwrap_or(TileFormat::Jpeg),
-        Some(f) if p.formats.contains(&f) => f,
-        Some(f) => {
-            return Err(Error::TileFormatNotOffered {
-                wanted: f.name().into(),
-                offered: p
-                    .formats
-                    .iter()
-                    .map(|f| f.name())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            })
-        }
-    };
+    let format = tile_format_of(survey, req)?;
     let geometry = Arc::new(req.field.geometry(survey)?);
-    let pixel_deg = geometry
-        .pixel_scale_deg()
-        .ok_or_else(|| Error::InvalidWcs("the pixel scale cannot be measured".into()))?;
-    let order = match req.order {
-        None => choose_order(pixel_deg, p.tile_depth(), p.order_min..=p.order_max),
-        Some(k) if (p.order_min..=p.order_max).contains(&k) => k,
-        Some(k) => {
-            return Err(Error::invalid(format!(
-                "order {k} is outside the survey's orders {}..{}",
-                p.order_min, p.order_max
-            )))
-        }
-    };
-    let channels = if p.colour && format != TileFormat::Fits {
-        3
-    } else {
-        1
-    };
     let spec = PaintSpec {
-        order,
+        order: order_of(survey, req, &geometry)?,
         format,
-        channels,
+        channels: if p.colour && format != TileFormat::Fits {
+            3
+        } else {
+            1
+        },
         interpolation: req.interpolation,
         painter: req.painter,
     };
-    let (image, stats) = render_pipelined(
+    let pipelined = render_pipelined(
         workers,
         survey,
         Arc::clone(&geometry),
         spec,
         progress,
         until,
-    )
-    .await?;
+    );
+    let (image, stats) = pipelined.await?;
+    check_outcome(survey, req, &geometry, &image, &stats)?;
+    Ok(Rendered {
+        image,
+        geometry: Arc::try_unwrap(geometry)
+            .map_err(|_| Error::Internal("the output geometry is still shared".into()))?,
+        order: spec.order,
+        tile_format: format,
+        interpolation: req.interpolation,
+        stats,
+        provenance: Provenance {
+            survey_id: p.id.clone(),
+            title: p.title.clone(),
+            copyright: p.copyright.clone(),
+        },
+    })
+}
+
+/// The tile format to read: the request's, if the survey offers it, else the survey's first.
+fn tile_format_of(survey: &Survey, req: &RenderRequest) -> Result<TileFormat> {
+    let offered = &survey.properties.formats;
+    match req.tile_format {
+        None => Ok(offered.first().copied().unwrap_or(TileFormat::Jpeg)),
+        Some(f) if offered.contains(&f) => Ok(f),
+        Some(f) => Err(Error::TileFormatNotOffered {
+            wanted: f.name().into(),
+            offered: offered
+                .iter()
+                .map(|f| f.name())
+                .collect::<Vec<_>>()
+                .join(" "),
+        }),
+    }
+}
+
+/// The order to read: the request's, within the survey's orders, or the one the output's pixel
+/// scale asks for.
+fn order_of(survey: &Survey, req: &RenderRequest, geometry: &OutputGeometry) -> Result<u8> {
+    let p = &survey.properties;
+    let orders = p.order_min..=p.order_max;
+    match req.order {
+        None => {
+            let pixel_deg = geometry
+                .pixel_scale_deg()
+                .ok_or_else(|| Error::InvalidWcs("the pixel scale cannot be measured".into()))?;
+            Ok(choose_order(pixel_deg, p.tile_depth(), orders))
+        }
+        Some(k) if orders.contains(&k) => Ok(k),
+        Some(k) => Err(Error::invalid(format!(
+            "order {k} is outside the survey's orders {}..{}",
+            p.order_min, p.order_max
+        ))),
+    }
+}
+
+/// Refuses a strict render with failed tiles, and an image without data unless allowed.
+fn check_outcome(
+    survey: &Survey,
+    req: &RenderRequest,
+    geometry: &OutputGeometry,
+    image: &Raster,
+    stats: &RenderStats,
+) -> Result<()> {
     if req.strict && stats.failed > 0 {
         return Err(Error::StrictFailure {
             count: stats.failed,
@@ -190,20 +224,7 @@ pub(crate) async fn render_on(
             },
         });
     }
-    Ok(Rendered {
-        image,
-        geometry: Arc::try_unwrap(geometry)
-            .map_err(|_| Error::Internal("the output geometry is still shared".into()))?,
-        order,
-        tile_format: format,
-        interpolation: req.interpolation,
-        stats,
-        provenance: Provenance {
-            survey_id: p.id.clone(),
-            title: p.title.clone(),
-            copyright: p.copyright.clone(),
-        },
-    })
+    Ok(())
 }
 
 /// Opens the survey, renders the request and writes `output`: the whole `render` command, on

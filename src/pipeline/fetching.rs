@@ -101,3 +101,62 @@ pub(super) fn start_fetch(fetching: &Arc<Fetching>, need: Need) {
     });
     fetching.track(task.abort_handle());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fetch::block_on;
+
+    fn reporter() -> (Reporter, mpsc::UnboundedReceiver<Event>) {
+        let (events, received) = mpsc::unbounded_channel();
+        let need = Need::Tile(TileId::new(3, 7));
+        let reporter = Reporter {
+            need,
+            events,
+            sent: false,
+        };
+        (reporter, received)
+    }
+
+    /// The one event a reporter sent: its need and whether it failed.
+    fn only_event(mut received: mpsc::UnboundedReceiver<Event>) -> (Need, Option<String>) {
+        let first = received.try_recv().expect("an event");
+        assert!(received.try_recv().is_err(), "one event only");
+        match first {
+            Event::Resolved(need, Resolution::Failed(reason)) => (need, Some(reason)),
+            Event::Resolved(need, _) => (need, None),
+            Event::Painted(..) => panic!("not a fetch event"),
+        }
+    }
+
+    #[test]
+    fn a_task_that_resolves_reports_once() {
+        let (r, received) = reporter();
+        r.send(Resolution::Missing);
+        assert_eq!(only_event(received), (Need::Tile(TileId::new(3, 7)), None));
+    }
+
+    #[test]
+    fn a_panicking_task_reports_a_failure() {
+        let (r, received) = reporter();
+        let task = runtime().spawn(async move {
+            let _r = r;
+            panic!("a decoder bug");
+        });
+        assert!(block_on(task).is_err());
+        let (_, failed) = only_event(received);
+        assert!(failed.is_some_and(|reason| reason.contains("stopped")));
+    }
+
+    #[test]
+    fn a_stopped_task_reports_a_failure() {
+        let (r, received) = reporter();
+        let task = runtime().spawn(async move {
+            let _r = r;
+            std::future::pending::<()>().await;
+        });
+        task.abort();
+        assert!(block_on(task).is_err_and(|e| e.is_cancelled()));
+        assert!(only_event(received).1.is_some());
+    }
+}
