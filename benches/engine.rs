@@ -1,12 +1,13 @@
 //! Many small renders through one engine against one-shot CLI processes: 200 fields of
 //! 256×256 px around the Galactic Centre (FermiColor sample tiles), served by the test tile
 //! server with 20 ms of latency per request, then warm. Prints fields/s and the tile requests
-//! the server saw for each. Run: `cargo bench --bench engine`.
+//! the server saw for each. Run: `cargo bench --bench engine` (`-- --engine-only` runs only
+//! the engine, ten more times warm, for a profiler).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use hipscut::{Engine, EngineOptions, FetchOptions, RenderRequest, View};
+use hipscut::{Engine, EngineOptions, FetchOptions, OutputFormat, RenderRequest, View};
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -33,7 +34,7 @@ fn request(k: usize) -> RenderRequest {
     RenderRequest::new(View::default().centre(lon, lat).fov(1.0).size(256, 256)).allow_empty(true)
 }
 
-/// Renders every field through one engine; returns the seconds taken.
+/// Renders every field through one engine and encodes it as PNG; returns the seconds taken.
 fn engine_pass(engine: &Engine, url: &str) -> f64 {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -49,7 +50,12 @@ fn engine_pass(engine: &Engine, url: &str) -> f64 {
             let permit = Arc::clone(&gate).acquire_owned().await.expect("gate");
             renders.spawn(async move {
                 let _permit = permit;
-                engine.render(&survey, &request(k)).await.expect("render");
+                let rendered = engine.render(&survey, &request(k)).await.expect("render");
+                // Encoded as the processes write theirs, in memory as a service would.
+                let mut png = Vec::new();
+                rendered
+                    .encode(OutputFormat::Png, &mut png)
+                    .expect("encode");
             });
         }
         while renders.join_next().await.is_some() {}
@@ -120,6 +126,11 @@ fn main() {
     let before = server.requests("Norder");
     let warm = engine_pass(&engine, &server.url());
     let engine_warm = report("engine, warm", warm, server.requests("Norder") - before);
+    if std::env::args().any(|a| a == "--engine-only") {
+        // For a profiler: ten more warm passes, and nothing else.
+        (0..10).for_each(|_| drop(engine_pass(&engine, &server.url())));
+        return;
+    }
 
     let server = TestServer::start(&root);
     server.fault("Norder", Fault::Latency(Duration::from_millis(20)), None);
