@@ -4,8 +4,9 @@ use crate::progress::Bars;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use hipscut::{
-    render_to_file, FetchOptions, Field, Frame, Interpolation, OpenOptions, Painter, Projection,
-    RenderRequest, Rendered, Survey, TileFormat, View, WcsHeader,
+    render_to_file, Band, Colormap, Cut, Depth, Display, FetchOptions, Field, Frame, Interpolation,
+    OpenOptions, Painter, Projection, RenderRequest, Rendered, Rgb, Stretch, Survey, TileFormat,
+    View, WcsHeader,
 };
 use std::path::PathBuf;
 use std::time::Duration;
@@ -27,7 +28,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Render a field of the sky into a FITS, PNG or JPEG image.
-    Render(RenderArgs),
+    Render(Box<RenderArgs>),
     /// Describe a survey: title, orders, tile formats, frame, credits.
     Survey {
         /// Survey directory, file:// or http(s):// URL, survey ID, or embedded:NAME (default:
@@ -99,7 +100,63 @@ pub struct RenderArgs {
     #[arg(long)]
     pub allow_empty: bool,
     #[command(flatten)]
+    pub display: DisplayArgs,
+    #[command(flatten)]
     pub fetch: FetchArgs,
+}
+
+/// How PNG and JPEG outputs show the values (hips2fits's names and defaults).
+#[derive(clap::Args, Debug)]
+#[command(next_help_heading = "Display (PNG and JPEG)")]
+pub struct DisplayArgs {
+    /// Stretch between the cuts: linear, sqrt, log, asinh or power.
+    #[arg(long, default_value_t = Stretch::Linear)]
+    pub stretch: Stretch,
+    /// The value shown at the bottom of the colormap: a number, or a percentile of the image
+    /// such as 0.5% [default: 0.5% for survey values; 0 for 8-bit picture tiles].
+    #[arg(long, value_name = "CUT", allow_hyphen_values = true)]
+    pub min_cut: Option<Cut>,
+    /// The value shown at the top: a number or a percentile [default: 99.5%, or 255].
+    #[arg(long, value_name = "CUT", allow_hyphen_values = true)]
+    pub max_cut: Option<Cut>,
+    /// `survey`: cut at the survey's own hips_pixel_cut.
+    #[arg(long, value_name = "survey", value_parser = ["survey"], conflicts_with_all = ["min_cut", "max_cut"])]
+    pub cut: Option<String>,
+    /// Colormap of single-band data, by its matplotlib name (Greys_r, gray, viridis, magma,
+    /// inferno, plasma, cividis, cubehelix, hot, turbo, RdBu, …; any with _r) [default:
+    /// Greys_r for survey values, gray for picture tiles].
+    #[arg(long, value_name = "NAME")]
+    pub cmap: Option<Colormap>,
+    /// Run the colormap from high to low.
+    #[arg(long)]
+    pub inverted: bool,
+    /// Show one band of a colour survey: r, g or b.
+    #[arg(long)]
+    pub band: Option<Band>,
+    /// Bits per channel: 8, or 16 for grey PNG of single-band data.
+    #[arg(long, default_value_t = Depth::Eight)]
+    pub depth: Depth,
+    /// Colour of no-data pixels in JPEG (PNG makes them transparent): black, white, grey or
+    /// #rrggbb.
+    #[arg(long, value_name = "COLOUR", default_value_t = Rgb::default())]
+    pub background: Rgb,
+}
+
+impl DisplayArgs {
+    fn display(&self) -> Display {
+        let mut display = Display::default().stretch(self.stretch);
+        display.min_cut = self.min_cut;
+        display.max_cut = self.max_cut;
+        if self.cut.is_some() {
+            display = display.cuts(Cut::Survey, Cut::Survey);
+        }
+        display.colormap = self.cmap;
+        display.inverted = self.inverted;
+        display.band = self.band;
+        display.depth = self.depth;
+        display.background = self.background;
+        display
+    }
 }
 
 /// How surveys are fetched (shared by every command that opens one).
@@ -255,7 +312,8 @@ impl RenderArgs {
             .interpolation(self.interpolation)
             .painter(self.painter)
             .strict(self.strict)
-            .allow_empty(self.allow_empty);
+            .allow_empty(self.allow_empty)
+            .display(self.display.display());
         request.order = self.order;
         request.tile_format = self.tile_format;
         request.deadline = self.fetch.deadline();

@@ -2,7 +2,7 @@
 //! cheap handle to shared state, as tokio's mini-redis `Db`: one HTTP client with a limit of
 //! requests per host, the disk cache, the decoded tiles, the painters, and the opened surveys.
 
-use crate::encode::check_output;
+use crate::encode::{check_output, OutputFormat};
 use crate::error::{Error, Result};
 use crate::fetch::{block_on, runtime, FetchOptions, Fetcher};
 use crate::pipeline::workers::{DecodeHook, Workers};
@@ -227,6 +227,9 @@ impl Engine {
         progress: &dyn Progress,
     ) -> Result<Rendered> {
         check_output(output)?;
+        request
+            .display
+            .check_for(OutputFormat::from_path(output)?)?;
         let until = request.deadline.map(|d| Instant::now() + d);
         let open = self.open_options(until);
         let workers = &self.shared.workers;

@@ -40,6 +40,7 @@
 #![cfg_attr(feature = "internals", warn(unreachable_pub))]
 
 mod cache;
+mod display;
 mod encode;
 mod engine;
 mod error;
@@ -59,6 +60,7 @@ mod store;
 mod survey;
 mod tile;
 
+pub use display::{Band, Colormap, Cut, Depth, Display, Rgb, Stretch};
 pub use encode::OutputFormat;
 pub use engine::{Engine, EngineOptions};
 pub use error::{Error, ErrorKind, Result};

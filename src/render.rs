@@ -1,5 +1,6 @@
 //! A render from request to file: resolve the view and the order, run the pipeline, encode.
 
+use crate::display::Display;
 use crate::encode::{encode, write_file, OutputFormat};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -36,6 +37,9 @@ pub struct Rendered {
     pub stats: RenderStats,
     /// The survey the image comes from, with its credits.
     pub provenance: Provenance,
+    /// How PNG and JPEG encodings show the values (the request's; change it to encode the same
+    /// render differently).
+    pub display: Display,
 }
 
 /// Where an image comes from: written into FITS headers, and owed to the survey's authors.
@@ -48,6 +52,10 @@ pub struct Provenance {
     pub title: Option<String>,
     /// The survey's copyright lines.
     pub copyright: Vec<String>,
+    /// The survey's `hips_pixel_cut`: its display range of values.
+    pub pixel_cut: Option<(f64, f64)>,
+    /// The survey's `hips_release_date`.
+    pub release_date: Option<String>,
 }
 
 impl Rendered {
@@ -156,7 +164,10 @@ pub(crate) async fn render_on(
             survey_id: p.id.clone(),
             title: p.title.clone(),
             copyright: p.copyright.clone(),
+            pixel_cut: p.pixel_cut,
+            release_date: p.release_date.clone(),
         },
+        display: req.display.clone(),
     })
 }
 

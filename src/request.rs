@@ -1,5 +1,6 @@
 //! What a render asks for: the field (a view, or a whole WCS header) and how to paint it.
 
+use crate::display::Display;
 use crate::error::Result;
 use crate::fits::Cards;
 use crate::geometry::{
@@ -57,6 +58,8 @@ pub struct RenderRequest {
     pub deadline: Option<Duration>,
     /// Accept an image in which no pixel received data (otherwise it is an error).
     pub allow_empty: bool,
+    /// How PNG and JPEG outputs show the values.
+    pub display: Display,
 }
 
 impl RenderRequest {
@@ -101,6 +104,12 @@ impl RenderRequest {
     /// Gives the whole render at most this long.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
+        self
+    }
+
+    /// Shows PNG and JPEG outputs this way.
+    pub fn display(mut self, display: Display) -> Self {
+        self.display = display;
         self
     }
 

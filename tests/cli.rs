@@ -551,3 +551,51 @@ fn help_lists_every_projection_and_refuses_the_others_by_name() {
     );
     assert!(!Path::new("never.png").exists());
 }
+
+#[test]
+fn display_options_shape_the_picture() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = |name: &str| dir.path().join(name);
+    let view = ["render", "--fov", "60", "--width", "64", "--no-cache", "-q"];
+    let run = |extra: &[&str], name: &str| {
+        let path = out(name);
+        let mut args = view.to_vec();
+        args.extend_from_slice(extra);
+        args.extend(["-o", path.to_str().unwrap()]);
+        let o = hipscut(&args);
+        assert!(o.status.success(), "{extra:?}: {}", stderr(&o));
+        image::open(&path).unwrap()
+    };
+    // One band of the colour survey is that channel of the colour picture, in grey.
+    let colour = run(&[], "colour.png").to_rgb8();
+    let green = run(&["--band", "g"], "green.png");
+    assert_eq!(green.color(), image::ColorType::L8);
+    let green = green.to_luma8();
+    assert!(colour
+        .pixels()
+        .zip(green.pixels())
+        .all(|(c, g)| c[1] == g[0]));
+    // A colormap makes colour of a band; 16 bits stay grey.
+    let viridis = run(&["--band", "r", "--cmap", "viridis"], "viridis.png");
+    assert_eq!(viridis.color(), image::ColorType::Rgb8);
+    let deep = run(&["--band", "r", "--depth", "16"], "deep.png");
+    assert_eq!(deep.color(), image::ColorType::L16);
+    // Options that cannot make the picture are refused before any work.
+    let path = out("deep.jpg");
+    let o = hipscut(&["render", "--depth", "16", "-o", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("JPEG has 8 bits only"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!path.exists());
+    for (flag, bad) in [
+        ("--cmap", "jet"),
+        ("--min-cut", "x%"),
+        ("--stretch", "cube"),
+    ] {
+        let o = hipscut(&["render", flag, bad, "-o", out("x.png").to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{flag} {bad}");
+    }
+}

@@ -79,6 +79,12 @@ pub(crate) fn write_fits(rendered: &Rendered, path: &Path) -> Result<()> {
         ),
     ]);
     let meta = &rendered.provenance;
+    // DATE comes from the survey, not the clock, so that a render's bytes never change.
+    let date = meta.release_date.as_deref().and_then(fits_date);
+    if let Some(date) = &date {
+        let what = "the survey's release date (hips_release_date)";
+        cards.push(described("DATE", CardValue::Text(date), what));
+    }
     let credit_keys = ["COPYRGHT", "COPYRGH2", "COPYRGH3"];
     let long_texts = [("HIPS_ID", &meta.survey_id), ("HIPSTITL", &meta.title)]
         .into_iter()
@@ -97,4 +103,58 @@ pub(crate) fn write_fits(rendered: &Rendered, path: &Path) -> Result<()> {
         path: path.to_path_buf(),
         reason,
     })
+}
+
+/// A `hips_release_date` (`2014-10-24T14:57Z`, seconds optional) in FITS's form
+/// (`2014-10-24T14:57:00`); `None` if it is not such a date.
+fn fits_date(date: &str) -> Option<String> {
+    let date = date.trim().trim_end_matches('Z');
+    let (day, time) = date.split_once('T').unwrap_or((date, "00:00"));
+    let numbers = |s: &str, sep: char, n: usize| -> Option<Vec<u32>> {
+        let parts: Option<Vec<u32>> = s.split(sep).map(|p| p.parse().ok()).collect();
+        parts.filter(|p| p.len() == n || (sep == ':' && p.len() == n - 1))
+    };
+    let d = numbers(day, '-', 3)?;
+    let t = numbers(time, ':', 3)?;
+    let (hour, minute, second) = (t[0], t[1], t.get(2).copied().unwrap_or(0));
+    let valid = (1..=12).contains(&d[1])
+        && (1..=31).contains(&d[2])
+        && hour < 24
+        && minute < 60
+        && second < 61;
+    valid.then(|| {
+        format!(
+            "{:04}-{:02}-{:02}T{hour:02}:{minute:02}:{second:02}",
+            d[0], d[1], d[2]
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fits_date;
+
+    #[test]
+    fn release_dates_become_fits_dates() {
+        assert_eq!(
+            fits_date("2014-10-24T14:57Z").as_deref(),
+            Some("2014-10-24T14:57:00")
+        );
+        assert_eq!(
+            fits_date("2014-10-24T14:57:09").as_deref(),
+            Some("2014-10-24T14:57:09")
+        );
+        assert_eq!(
+            fits_date("2014-10-24").as_deref(),
+            Some("2014-10-24T00:00:00")
+        );
+        for bad in [
+            "2014-13-01T00:00Z",
+            "yesterday",
+            "2014-10-24T25:00Z",
+            "2014-10",
+        ] {
+            assert_eq!(fits_date(bad), None, "{bad}");
+        }
+    }
 }

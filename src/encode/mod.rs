@@ -8,22 +8,28 @@ mod stretch;
 pub(crate) use atomic::{check_output, write_atomically};
 pub(crate) use stretch::LinearStretch;
 
+use crate::display::{self, Source};
 use crate::error::{Error, Result};
 use crate::render::Rendered;
 use crate::tile::TileFormat;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-/// Encodes `rendered` in `format` into `out`.
+/// Encodes `rendered` in `format` into `out`: FITS with the values, PNG and JPEG shown with
+/// the render's display options.
 pub(crate) fn encode(rendered: &Rendered, format: OutputFormat, out: &mut dyn Write) -> Result<()> {
+    let jpeg = format == OutputFormat::Jpeg;
     match format {
         OutputFormat::Fits => fits::encode_fits(rendered, out),
-        OutputFormat::Png | OutputFormat::Jpeg => picture::encode_picture(
-            &rendered.image,
-            display_stretch(rendered),
-            format == OutputFormat::Jpeg,
-            out,
-        ),
+        OutputFormat::Png | OutputFormat::Jpeg => {
+            let source = Source {
+                image: &rendered.image,
+                survey_values: rendered.tile_format == TileFormat::Fits,
+                pixel_cut: rendered.provenance.pixel_cut,
+                jpeg,
+            };
+            picture::encode_picture(&display::picture(&source, &rendered.display)?, jpeg, out)
+        }
     }
 }
 
@@ -43,16 +49,6 @@ pub(crate) fn write_file(rendered: &Rendered, path: &Path) -> Result<()> {
             out.flush().map_err(|e| fail(e.to_string()))
         }
     })
-}
-
-/// The stretch of 8-bit outputs: survey values between their 0.5 and 99.5 percentiles for
-/// FITS tiles, the levels as they are for picture tiles.
-fn display_stretch(rendered: &Rendered) -> LinearStretch {
-    if rendered.tile_format == TileFormat::Fits {
-        LinearStretch::percentiles(&rendered.image.data, 0.5, 99.5).unwrap_or(LinearStretch::BYTES)
-    } else {
-        LinearStretch::BYTES
-    }
 }
 
 /// An output image format: `fits`, `png` or `jpeg` (`jpg` too), as hips2fits's `format`

@@ -119,6 +119,8 @@ pub struct Properties {
     pub copyright: Vec<String>,
     /// `hips_pixel_cut`: the survey's display range of values.
     pub pixel_cut: Option<(f64, f64)>,
+    /// `hips_release_date`.
+    pub release_date: Option<String>,
 }
 
 impl Properties {
@@ -201,6 +203,7 @@ impl Properties {
             mirrors: raw.service_urls(),
             copyright,
             pixel_cut,
+            release_date: raw.get("hips_release_date").map(str::to_string),
         })
     }
 

@@ -1,0 +1,369 @@
+//! A rendered image turned into the channels and levels of a PNG or JPEG picture.
+
+use super::{percentile, Band, Colormap, Cut, Depth, Display, Rgb};
+use crate::encode::LinearStretch;
+use crate::error::{Error, Result};
+use crate::raster::Raster;
+use crate::OutputFormat;
+use image::ExtendedColorType;
+
+/// Pixels ready for an encoder: `bytes` in the layout `colour` names (16-bit samples native
+/// endian, as the image encoders take them).
+pub(crate) struct Picture {
+    pub width: u32,
+    pub height: u32,
+    pub colour: ExtendedColorType,
+    pub bytes: Vec<u8>,
+}
+
+/// What the image holds and where it goes.
+pub(crate) struct Source<'a> {
+    pub image: &'a Raster,
+    /// Survey values (FITS tiles) rather than the 8-bit levels of picture tiles.
+    pub survey_values: bool,
+    /// The survey's `hips_pixel_cut`.
+    pub pixel_cut: Option<(f64, f64)>,
+    /// JPEG (no transparency) rather than PNG.
+    pub jpeg: bool,
+}
+
+/// The picture of `source` shown with `display`.
+pub(crate) fn picture(source: &Source<'_>, display: &Display) -> Result<Picture> {
+    let image = source.image;
+    if image.channels == 1 || display.band.is_some() {
+        let band = match display.band {
+            Some(band) if image.channels == 3 => band_of(image, band),
+            _ => image.clone(),
+        };
+        let as_levels = !source.survey_values || display.band.is_some();
+        if as_levels && display.is_plain() {
+            return Ok(levels(&band, source.jpeg, display.background));
+        }
+        return single_band(source, &band, display, as_levels);
+    }
+    Ok(levels(image, source.jpeg, display.background))
+}
+
+/// One band of a colour image.
+fn band_of(image: &Raster, band: Band) -> Raster {
+    let c = match band {
+        Band::R => 0,
+        Band::G => 1,
+        Band::B => 2,
+    };
+    Raster {
+        width: image.width,
+        height: image.height,
+        channels: 1,
+        data: image
+            .data
+            .iter()
+            .skip(c)
+            .step_by(image.channels)
+            .copied()
+            .collect(),
+    }
+}
+
+/// 8-bit levels as they are (picture tiles): grey or colour, no data transparent in PNG and
+/// the background colour in JPEG.
+fn levels(image: &Raster, jpeg: bool, background: Rgb) -> Picture {
+    let ch = image.channels;
+    let no_data = |px: &[f32]| px.iter().any(|v| v.is_nan());
+    let has_no_data = image.data.chunks_exact(ch).any(no_data);
+    let grey_background = background.0.iter().all(|&c| c == background.0[0]);
+    let out_ch = if ch == 1 && jpeg && has_no_data && !grey_background {
+        3
+    } else {
+        ch
+    };
+    let alpha = !jpeg && has_no_data;
+    let mut bytes = Vec::with_capacity(image.data.len() / ch * (out_ch + 1));
+    for px in image.data.chunks_exact(ch) {
+        if jpeg && no_data(px) {
+            bytes.extend_from_slice(&background.0[..out_ch]);
+            continue;
+        }
+        let level = |v: f32| LinearStretch::BYTES.apply(v);
+        match (ch, out_ch) {
+            (1, 3) => bytes.extend([level(px[0]); 3]),
+            _ => bytes.extend(px.iter().map(|&v| level(v))),
+        }
+        if alpha {
+            bytes.push(if no_data(px) { 0 } else { 255 });
+        }
+    }
+    Picture {
+        width: image.width as u32,
+        height: image.height as u32,
+        colour: match (out_ch, alpha) {
+            (1, false) => ExtendedColorType::L8,
+            (1, true) => ExtendedColorType::La8,
+            (_, false) => ExtendedColorType::Rgb8,
+            (_, true) => ExtendedColorType::Rgba8,
+        },
+        bytes,
+    }
+}
+
+/// Single-band data through cuts, stretch and colormap.
+fn single_band(
+    source: &Source<'_>,
+    band: &Raster,
+    display: &Display,
+    as_levels: bool,
+) -> Result<Picture> {
+    let (min_default, max_default, map_default) = if as_levels {
+        (Cut::Value(0.0), Cut::Value(255.0), Colormap::GRAY)
+    } else {
+        (
+            Cut::Percentile(0.5),
+            Cut::Percentile(99.5),
+            Colormap::GREYS_R,
+        )
+    };
+    let lo = cut_value(
+        display.min_cut.unwrap_or(min_default),
+        band,
+        source.pixel_cut,
+        0,
+    )?;
+    let hi = cut_value(
+        display.max_cut.unwrap_or(max_default),
+        band,
+        source.pixel_cut,
+        1,
+    )?;
+    let colormap = display.colormap.unwrap_or(map_default);
+    let scale = |v: f32| -> Option<f64> {
+        if v.is_nan() {
+            return None;
+        }
+        let t = if hi > lo {
+            (f64::from(v) - lo) / (hi - lo)
+        } else {
+            0.5
+        };
+        let s = display.stretch.apply(t.clamp(0.0, 1.0));
+        Some(if display.inverted { 1.0 - s } else { s })
+    };
+    match display.depth {
+        Depth::Sixteen => sixteen_bits(source, band, colormap, scale),
+        Depth::Eight => Ok(eight_bits(
+            source,
+            band,
+            colormap,
+            display.background,
+            scale,
+        )),
+    }
+}
+
+/// The value of a cut: itself, a percentile of the band, or the survey's (`end` 0: low).
+fn cut_value(cut: Cut, band: &Raster, pixel_cut: Option<(f64, f64)>, end: usize) -> Result<f64> {
+    match cut {
+        Cut::Value(v) => Ok(v),
+        // No finite value at all: any cut will do, every pixel is no data.
+        Cut::Percentile(p) => Ok(percentile(&band.data, p).unwrap_or(0.0)),
+        Cut::Survey => pixel_cut
+            .map(|(lo, hi)| if end == 0 { lo } else { hi })
+            .ok_or_else(|| Error::invalid("the survey gives no `hips_pixel_cut` to cut at")),
+    }
+}
+
+/// 16-bit grey: PNG only, with a grey colormap.
+fn sixteen_bits(
+    source: &Source<'_>,
+    band: &Raster,
+    colormap: Colormap,
+    scale: impl Fn(f32) -> Option<f64>,
+) -> Result<Picture> {
+    let format = if source.jpeg {
+        OutputFormat::Jpeg
+    } else {
+        OutputFormat::Png
+    };
+    Display::default()
+        .colormap(colormap)
+        .sixteen_bits()
+        .check_for(format)?;
+    // The grey colormaps run black to white, or white to black when reversed.
+    let rising = colormap.rgb(0.0)[0] < colormap.rgb(1.0)[0];
+    let alpha = band.data.iter().any(|v| v.is_nan());
+    let mut bytes = Vec::with_capacity(band.data.len() * if alpha { 4 } else { 2 });
+    for &v in &band.data {
+        let s = scale(v);
+        let s = s.map(|s| if rising { s } else { 1.0 - s });
+        let level = s.map_or(0, |s| (s * 65535.0).round() as u16);
+        bytes.extend(level.to_ne_bytes());
+        if alpha {
+            bytes.extend(if s.is_some() { u16::MAX } else { 0 }.to_ne_bytes());
+        }
+    }
+    Ok(Picture {
+        width: band.width as u32,
+        height: band.height as u32,
+        colour: if alpha {
+            ExtendedColorType::La16
+        } else {
+            ExtendedColorType::L16
+        },
+        bytes,
+    })
+}
+
+/// 8 bits through the colormap's 256-entry table (level `i` is the colour at `i / 255`, and a
+/// scaled value `s` takes entry `⌊256 s⌋`, as matplotlib does).
+fn eight_bits(
+    source: &Source<'_>,
+    band: &Raster,
+    colormap: Colormap,
+    background: Rgb,
+    scale: impl Fn(f32) -> Option<f64>,
+) -> Picture {
+    let table = colormap.table();
+    let grey =
+        colormap.is_grey() && (!source.jpeg || background.0.iter().all(|&c| c == background.0[0]));
+    let alpha = !source.jpeg && band.data.iter().any(|v| v.is_nan());
+    let ch = if grey { 1 } else { 3 };
+    let mut bytes = Vec::with_capacity(band.data.len() * (ch + usize::from(alpha)));
+    for &v in &band.data {
+        let colour = match scale(v) {
+            Some(s) => table
+                .get(((s * 256.0) as usize).min(255))
+                .copied()
+                .unwrap_or([0; 3]),
+            None if source.jpeg => background.0,
+            None => [0; 3],
+        };
+        bytes.extend_from_slice(&colour[..ch]);
+        if alpha {
+            bytes.push(if v.is_nan() { 0 } else { 255 });
+        }
+    }
+    Picture {
+        width: band.width as u32,
+        height: band.height as u32,
+        colour: match (grey, alpha) {
+            (true, false) => ExtendedColorType::L8,
+            (true, true) => ExtendedColorType::La8,
+            (false, false) => ExtendedColorType::Rgb8,
+            (false, true) => ExtendedColorType::Rgba8,
+        },
+        bytes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::display::Stretch;
+
+    /// A one-row survey image holding 0, 1, …, 100 and one no-data pixel.
+    fn ramp() -> Raster {
+        let mut data: Vec<f32> = (0..=100).map(|v| v as f32).collect();
+        data.push(f32::NAN);
+        Raster {
+            width: data.len(),
+            height: 1,
+            channels: 1,
+            data,
+        }
+    }
+
+    fn show(display: &Display, jpeg: bool) -> Picture {
+        let image = ramp();
+        let source = Source {
+            image: &image,
+            survey_values: true,
+            pixel_cut: Some((20.0, 80.0)),
+            jpeg,
+        };
+        picture(&source, display).unwrap()
+    }
+
+    /// The grey levels of an 8-bit grey-and-alpha picture.
+    fn greys(p: &Picture) -> Vec<u8> {
+        assert_eq!(p.colour, ExtendedColorType::La8);
+        p.bytes.chunks_exact(2).map(|px| px[0]).collect()
+    }
+
+    #[test]
+    fn cut_ends_map_to_the_ends_of_every_stretch() {
+        for stretch in [
+            Stretch::Linear,
+            Stretch::Sqrt,
+            Stretch::Log,
+            Stretch::Asinh,
+            Stretch::Power,
+        ] {
+            let display = Display::default()
+                .stretch(stretch)
+                .cuts(Cut::Value(10.0), Cut::Value(90.0))
+                .colormap(Colormap::GRAY);
+            let g = greys(&show(&display, false));
+            assert!(g[..=10].iter().all(|&l| l == 0), "{stretch}: {g:?}");
+            assert!(g[90..=100].iter().all(|&l| l == 255), "{stretch}");
+            assert!(
+                g[..=100].windows(2).all(|w| w[1] >= w[0]),
+                "{stretch} is monotone"
+            );
+            assert!(g[50] > 0 && g[50] < 255 && g[89] > g[11], "{stretch}");
+        }
+    }
+
+    #[test]
+    fn sixteen_bits_reach_65535_and_no_data_is_transparent() {
+        let mut display = Display::default().cuts(Cut::Value(10.0), Cut::Value(90.0));
+        display.depth = Depth::Sixteen;
+        display.colormap = Some(Colormap::GRAY);
+        let p = show(&display, false);
+        assert_eq!(p.colour, ExtendedColorType::La16);
+        let samples: Vec<u16> = p
+            .bytes
+            .chunks_exact(2)
+            .map(|b| u16::from_ne_bytes([b[0], b[1]]))
+            .collect();
+        let (levels, alphas): (Vec<u16>, Vec<u16>) =
+            samples.chunks_exact(2).map(|s| (s[0], s[1])).unzip();
+        assert_eq!((levels[10], levels[50], levels[90]), (0, 32768, 65535));
+        assert_eq!((alphas[0], alphas[101]), (65535, 0));
+        // Greys_r is grey too, and 16 bits need no JPEG.
+        display.colormap = None;
+        assert!(show(&display, false).bytes.len() == p.bytes.len());
+        let image = ramp();
+        let jpeg = Source {
+            image: &image,
+            survey_values: true,
+            pixel_cut: None,
+            jpeg: true,
+        };
+        assert!(picture(&jpeg, &display).is_err());
+    }
+
+    #[test]
+    fn defaults_percentiles_survey_cuts_and_inversion() {
+        // Survey values: 0.5 % and 99.5 % percentiles, Greys_r.
+        let g = greys(&show(&Display::default(), false));
+        assert_eq!((g[0], g[100]), (0, 255));
+        assert!(g[1] > 0 && g[99] < 255);
+        // The survey's cut: 20 and 80.
+        let survey = Display::default().cuts(Cut::Survey, Cut::Survey);
+        let g = greys(&show(&survey, false));
+        assert_eq!((g[20], g[21] > 0, g[79] < 255, g[80]), (0, true, true, 255));
+        let mut inverted = survey.colormap(Colormap::GRAY);
+        inverted.inverted = true;
+        let g = greys(&show(&inverted, false));
+        assert_eq!((g[20], g[80]), (255, 0));
+    }
+
+    #[test]
+    fn jpeg_no_data_takes_the_background() {
+        let mut display = Display::default().colormap("viridis".parse().unwrap());
+        display.background = Rgb([1, 2, 3]);
+        let p = show(&display, true);
+        assert_eq!(p.colour, ExtendedColorType::Rgb8);
+        assert_eq!(p.bytes[101 * 3..], [1, 2, 3]);
+        assert_eq!(p.bytes[..3], Colormap::rgb("viridis".parse().unwrap(), 0.0));
+    }
+}

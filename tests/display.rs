@@ -1,0 +1,65 @@
+//! Display options: colormaps against matplotlib, stretches and cuts on known values, and the
+//! pictures they make.
+
+use hipscut::Colormap;
+use serde_json::Value;
+
+/// The largest channel difference from matplotlib of each colormap, at the reference levels
+/// (tests/data/colormaps.json, made by tools/matplotlib_colormap_reference.py).
+fn differences_from_matplotlib() -> Vec<(String, u8)> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/colormaps.json");
+    let reference: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let levels: Vec<u64> = reference["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_u64().unwrap())
+        .collect();
+    let maps = reference["maps"].as_object().unwrap();
+    let mut out = Vec::new();
+    for (name, colours) in maps {
+        let map: Colormap = name.parse().unwrap();
+        let worst = levels
+            .iter()
+            .zip(colours.as_array().unwrap())
+            .flat_map(|(&level, want)| {
+                let ours = map.rgb(level as f64 / 255.0);
+                (0..3).map(move |c| ours[c].abs_diff(want[c].as_u64().unwrap() as u8))
+            })
+            .max()
+            .unwrap();
+        out.push((name.clone(), worst));
+    }
+    out
+}
+
+/// The most a colormap may differ from matplotlib, in levels, by how colorous makes it (each
+/// bound is the largest difference measured in its group).
+fn bound(name: &str) -> u8 {
+    let base = name.trim_end_matches("_r");
+    match base {
+        // The same tables or formulas as matplotlib's, up to its rounding down to bytes.
+        "gray" | "hot" | "Greys" | "viridis" | "magma" | "inferno" | "plasma" | "cubehelix" => 2,
+        // d3's polynomial fit of matplotlib's table.
+        "cividis" => 15,
+        // ColorBrewer anchors joined by B-splines in d3, by straight lines in matplotlib.
+        _ => 16,
+    }
+}
+
+#[test]
+fn colormaps_match_matplotlib() {
+    let diffs = differences_from_matplotlib();
+    assert!(diffs.len() >= 60, "{} maps", diffs.len());
+    for (name, worst) in &diffs {
+        assert!(
+            *worst <= bound(name),
+            "{name} differs from matplotlib by {worst} levels"
+        );
+    }
+    // Every name of the reference is accepted, and every accepted name is in the reference.
+    let listed: Vec<&str> = diffs.iter().map(|(n, _)| n.as_str()).collect();
+    for name in Colormap::names() {
+        assert!(listed.contains(&name), "{name} has no matplotlib reference");
+    }
+}
