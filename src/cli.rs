@@ -4,9 +4,9 @@ use crate::progress::Bars;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use hipscut::{
-    render_to_file, Band, Colormap, Cut, Depth, Display, FetchOptions, Field, Frame, Interpolation,
-    OpenOptions, Painter, Projection, RenderRequest, Rendered, Rgb, Stretch, Survey, TileFormat,
-    View, WcsHeader,
+    parse_latitude, parse_longitude, render_to_file, Band, Colormap, Cut, Depth, Display,
+    FetchOptions, Field, Frame, Interpolation, OpenOptions, Painter, Projection, RenderRequest,
+    Rendered, Rgb, Stretch, Survey, TileFormat, View, WcsHeader,
 };
 use std::path::PathBuf;
 use std::time::Duration;
@@ -45,12 +45,14 @@ pub struct RenderArgs {
     /// embedded:NAME [default: the embedded Mellinger survey].
     #[arg(long, value_name = "DIR|URL|ID")]
     pub survey: Option<String>,
-    /// Longitude of the image centre, degrees in --frame [default: the survey's initial view].
+    /// Longitude of the image centre in --frame: degrees, or sexagesimal (17:45:40.04 or
+    /// 17h45m40s in hours for ICRS, 266d25m in degrees) [default: the survey's initial view].
     #[arg(long, allow_hyphen_values = true, requires = "lat")]
-    pub lon: Option<f64>,
-    /// Latitude of the image centre, degrees in --frame [default: the survey's initial view].
+    pub lon: Option<String>,
+    /// Latitude of the image centre in --frame: degrees, or sexagesimal (-29:00:28.1,
+    /// -29d00m28s) [default: the survey's initial view].
     #[arg(long, allow_hyphen_values = true, requires = "lon")]
-    pub lat: Option<f64>,
+    pub lat: Option<String>,
     /// Frame of --lon/--lat and of the output WCS: icrs, galactic or ecliptic.
     #[arg(long, default_value_t = Frame::Icrs)]
     pub frame: Frame,
@@ -300,7 +302,12 @@ impl RenderArgs {
             }
             None => {
                 let mut view = View::default().frame(self.frame).rotation(self.rotation);
-                view.centre = self.lon.zip(self.lat);
+                view.centre = match (&self.lon, &self.lat) {
+                    (Some(lon), Some(lat)) => {
+                        Some((parse_longitude(lon, self.frame)?, parse_latitude(lat)?))
+                    }
+                    _ => None,
+                };
                 view.fov = self.fov;
                 view.width = self.width;
                 view.height = self.height;

@@ -40,6 +40,7 @@
 #![cfg_attr(feature = "internals", warn(unreachable_pub))]
 
 mod cache;
+mod coordinates;
 mod display;
 mod encode;
 mod engine;
@@ -60,6 +61,7 @@ mod store;
 mod survey;
 mod tile;
 
+pub use coordinates::{parse_latitude, parse_longitude};
 pub use display::{Band, Colormap, Cut, Depth, Display, Rgb, Stretch};
 pub use encode::OutputFormat;
 pub use engine::{Engine, EngineOptions};

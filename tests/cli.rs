@@ -599,3 +599,24 @@ fn display_options_shape_the_picture() {
         assert_eq!(o.status.code(), Some(2), "{flag} {bad}");
     }
 }
+
+#[test]
+fn sexagesimal_centres_are_the_same_field_as_degrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let lon = (17.0 + 45.0 / 60.0 + 40.0 / 3600.0) * 15.0;
+    let lat = -(29.0 + 0.0 / 60.0 + 28.0 / 3600.0);
+    let (lon, lat) = (format!("{lon:?}"), format!("{lat:?}"));
+    let render = |lon: &str, lat: &str, name: &str| {
+        let path = dir.path().join(name);
+        let args = ["render", "--lon", lon, "--lat", lat, "--fov", "10", "--width", "48"];
+        let o = hipscut(&[&args[..], &["-q", "-o", path.to_str().unwrap()]].concat());
+        assert!(o.status.success(), "{lon} {lat}: {}", stderr(&o));
+        std::fs::read(path).unwrap()
+    };
+    let degrees = render(&lon, &lat, "deg.png");
+    assert_eq!(render("17:45:40", "-29:00:28", "colons.png"), degrees);
+    assert_eq!(render("17h45m40s", "-29d00m28s", "letters.png"), degrees);
+    let o = hipscut(&["render", "--lon", "24:00:01", "--lat", "0", "-o", "x.png"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("outside 0–24 hours"), "{}", stderr(&o));
+}
