@@ -4,9 +4,9 @@ use crate::progress::Bars;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use hipscut::{
-    parse_latitude, parse_longitude, render_to_file, Band, Colormap, Cut, Depth, Display,
+    parse_latitude, parse_longitude, render_to_file, Band, Colormap, Cut, Cuts, Depth, Display,
     FetchOptions, Field, Frame, Interpolation, OpenOptions, Painter, Projection, RenderRequest,
-    Rendered, Rgb, Stretch, Survey, TileFormat, View, WcsHeader,
+    Rendered, Rgb, Sources, Stretch, Survey, TileFormat, View, WcsHeader,
 };
 use std::path::PathBuf;
 use std::time::Duration;
@@ -45,6 +45,10 @@ pub struct RenderArgs {
     /// embedded:NAME [default: the embedded Mellinger survey].
     #[arg(long, value_name = "DIR|URL|ID")]
     pub survey: Option<String>,
+    /// A colour composite of three single-band surveys shown as red, green and blue, each
+    /// with its own cuts (--min-cut and --max-cut take one value, or three separated by commas).
+    #[arg(long, value_name = "R,G,B", conflicts_with = "survey")]
+    pub rgb: Option<String>,
     /// Longitude of the image centre in --frame: degrees, or sexagesimal (17:45:40.04 or
     /// 17h45m40s in hours for ICRS, 266d25m in degrees) [default: the survey's initial view].
     #[arg(long, allow_hyphen_values = true, requires = "lat")]
@@ -117,10 +121,10 @@ pub struct DisplayArgs {
     /// The value shown at the bottom of the colormap: a number, or a percentile of the image
     /// such as 0.5% [default: 0.5% for survey values; 0 for 8-bit picture tiles].
     #[arg(long, value_name = "CUT", allow_hyphen_values = true)]
-    pub min_cut: Option<Cut>,
+    pub min_cut: Option<Cuts>,
     /// The value shown at the top: a number or a percentile [default: 99.5%, or 255].
     #[arg(long, value_name = "CUT", allow_hyphen_values = true)]
-    pub max_cut: Option<Cut>,
+    pub max_cut: Option<Cuts>,
     /// `survey`: cut at the survey's own hips_pixel_cut.
     #[arg(long, value_name = "survey", value_parser = ["survey"], conflicts_with_all = ["min_cut", "max_cut"])]
     pub cut: Option<String>,
@@ -147,8 +151,8 @@ pub struct DisplayArgs {
 impl DisplayArgs {
     fn display(&self) -> Display {
         let mut display = Display::default().stretch(self.stretch);
-        display.min_cut = self.min_cut;
-        display.max_cut = self.max_cut;
+        display.min_cut = self.min_cut.unwrap_or_default();
+        display.max_cut = self.max_cut.unwrap_or_default();
         if self.cut.is_some() {
             display = display.cuts(Cut::Survey, Cut::Survey);
         }
@@ -335,7 +339,11 @@ pub fn run(cli: Cli) -> Result<()> {
             let open = args.fetch.options();
             let bars = Bars::new(cli.quiet);
             let rendered = args.request().and_then(|request| {
-                render_to_file(args.survey.as_deref(), &open, &request, &args.output, &bars)
+                let sources = match &args.rgb {
+                    Some(list) => Sources::rgb(list)?,
+                    None => Sources::One(args.survey.clone()),
+                };
+                render_to_file(&sources, &open, &request, &args.output, &bars)
             });
             bars.finish();
             let rendered =

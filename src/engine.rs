@@ -2,6 +2,7 @@
 //! cheap handle to shared state, as tokio's mini-redis `Db`: one HTTP client with a limit of
 //! requests per host, the disk cache, the decoded tiles, the painters, and the opened surveys.
 
+use crate::composite::{band_request, combine, Sources};
 use crate::encode::{check_output, OutputFormat};
 use crate::error::{Error, Result};
 use crate::fetch::{block_on, runtime, FetchOptions, Fetcher};
@@ -217,11 +218,29 @@ impl Engine {
         render_blocking_on(&self.shared.workers, survey, request, &Silent)
     }
 
-    /// Opens `survey`, renders `request` and writes `output` atomically, blocking, reporting
-    /// progress: the `render` command. The request's deadline covers the opening too.
+    /// Renders `request` from three single-band surveys shown as red, green and blue, on one
+    /// pixel grid (the field as the red survey resolves it), each band at its own order.
+    pub async fn render_rgb(
+        &self,
+        surveys: [&Arc<Survey>; 3],
+        request: &RenderRequest,
+    ) -> Result<Rendered> {
+        let [r, g, b] = surveys;
+        let band = band_request(r, request)?;
+        let (red, green, blue) = tokio::join!(
+            self.render(r, &band),
+            self.render(g, &band),
+            self.render(b, &band)
+        );
+        combine([red?, green?, blue?], [&**r, &**g, &**b], request)
+    }
+
+    /// Opens the surveys of `sources`, renders `request` and writes `output` atomically,
+    /// blocking, reporting progress: the `render` command. The request's deadline covers the
+    /// opening too.
     pub fn render_file_blocking(
         &self,
-        survey: Option<&str>,
+        sources: &Sources,
         request: &RenderRequest,
         output: &Path,
         progress: &dyn Progress,
@@ -235,9 +254,30 @@ impl Engine {
         let workers = &self.shared.workers;
         let fetcher = &self.shared.fetcher;
         let waiting = |notice: &str| progress.waiting(notice);
+        let open_one = |location: Option<&'_ str>| {
+            let location = location.map(str::to_string);
+            let (open, waiting) = (&open, &waiting);
+            async move { Survey::open_async(location.as_deref(), open, fetcher, waiting).await }
+        };
         let rendered = block_on(async {
-            let survey = Survey::open_async(survey, &open, fetcher, &waiting).await?;
-            render_on(workers, &survey, request, progress, until).await
+            match sources {
+                Sources::One(location) => {
+                    let survey = open_one(location.as_deref()).await?;
+                    render_on(workers, &survey, request, progress, until).await
+                }
+                Sources::Rgb([r, g, b]) => {
+                    let (r, g, b) =
+                        tokio::join!(open_one(Some(r)), open_one(Some(g)), open_one(Some(b)));
+                    let (r, g, b) = (r?, g?, b?);
+                    let band = band_request(&r, request)?;
+                    let (red, green, blue) = tokio::join!(
+                        render_on(workers, &r, &band, progress, until),
+                        render_on(workers, &g, &band, progress, until),
+                        render_on(workers, &b, &band, progress, until)
+                    );
+                    combine([red?, green?, blue?], [&r, &g, &b], request)
+                }
+            }
         })?;
         rendered.write_file(output)?;
         Ok(rendered)

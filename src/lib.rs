@@ -40,6 +40,7 @@
 #![cfg_attr(feature = "internals", warn(unreachable_pub))]
 
 mod cache;
+mod composite;
 mod coordinates;
 mod display;
 mod encode;
@@ -61,8 +62,9 @@ mod store;
 mod survey;
 mod tile;
 
+pub use composite::Sources;
 pub use coordinates::{parse_latitude, parse_longitude};
-pub use display::{Band, Colormap, Cut, Depth, Display, Rgb, Stretch};
+pub use display::{Band, Colormap, Cut, Cuts, Depth, Display, Rgb, Stretch};
 pub use encode::OutputFormat;
 pub use engine::{Engine, EngineOptions};
 pub use error::{Error, ErrorKind, Result};
@@ -72,7 +74,9 @@ pub use geometry::{Frame, OutputGeometry, Projection, MAX_PIXELS, MAX_SIDE};
 pub use paint::{Interpolation, Painter};
 pub use pipeline::{Progress, RenderStats};
 pub use raster::Raster;
-pub use render::{render, render_to_file, render_with_progress, Provenance, Rendered};
+pub use render::{
+    render, render_to_file, render_with_progress, BandSource, Bands, Provenance, Rendered,
+};
 pub use request::{Field, RenderRequest, View, WcsHeader, DEFAULT_FOV, DEFAULT_WIDTH};
 pub use survey::{OpenOptions, Properties, Survey};
 pub use tile::TileFormat;

@@ -1,5 +1,6 @@
 //! A render from request to file: resolve the view and the order, run the pipeline, encode.
 
+use crate::composite::Sources;
 use crate::display::Display;
 use crate::encode::{encode, write_file, OutputFormat};
 use crate::engine::Engine;
@@ -40,6 +41,31 @@ pub struct Rendered {
     /// How PNG and JPEG encodings show the values (the request's; change it to encode the same
     /// render differently).
     pub display: Display,
+    /// What the image's channels hold.
+    pub bands: Bands,
+}
+
+/// What the channels of a rendered image hold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum Bands {
+    /// One band of survey values (from FITS tiles).
+    Values,
+    /// One band of 8-bit levels (from grey picture tiles).
+    Levels,
+    /// Red, green and blue 8-bit levels (from colour picture tiles).
+    Colour,
+    /// Red, green and blue bands of three surveys.
+    Composite([BandSource; 3]),
+}
+
+/// One band of a composite: what it holds, and its survey's display range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BandSource {
+    /// Survey values (from FITS tiles) rather than 8-bit levels.
+    pub values: bool,
+    /// The survey's `hips_pixel_cut`.
+    pub pixel_cut: Option<(f64, f64)>,
 }
 
 /// Where an image comes from: written into FITS headers, and owed to the survey's authors.
@@ -168,6 +194,11 @@ pub(crate) async fn render_on(
             release_date: p.release_date.clone(),
         },
         display: req.display.clone(),
+        bands: match (spec.channels, format) {
+            (3, _) => Bands::Colour,
+            (_, TileFormat::Fits) => Bands::Values,
+            _ => Bands::Levels,
+        },
     })
 }
 
@@ -244,14 +275,14 @@ fn check_outcome(
 /// The output is checked first (its type, and that it can be written), so a bad name costs
 /// nothing. The deadline covers opening the survey as well as the render.
 pub fn render_to_file(
-    survey: Option<&str>,
+    sources: &Sources,
     open: &OpenOptions,
     req: &RenderRequest,
     output: &Path,
     progress: &dyn Progress,
 ) -> Result<Rendered> {
     let engine = Engine::one_shot(open)?;
-    let rendered = engine.render_file_blocking(survey, req, output, progress);
+    let rendered = engine.render_file_blocking(sources, req, output, progress);
     engine.settle_cache();
     rendered
 }

@@ -608,7 +608,9 @@ fn sexagesimal_centres_are_the_same_field_as_degrees() {
     let (lon, lat) = (format!("{lon:?}"), format!("{lat:?}"));
     let render = |lon: &str, lat: &str, name: &str| {
         let path = dir.path().join(name);
-        let args = ["render", "--lon", lon, "--lat", lat, "--fov", "10", "--width", "48"];
+        let args = [
+            "render", "--lon", lon, "--lat", lat, "--fov", "10", "--width", "48",
+        ];
         let o = hipscut(&[&args[..], &["-q", "-o", path.to_str().unwrap()]].concat());
         assert!(o.status.success(), "{lon} {lat}: {}", stderr(&o));
         std::fs::read(path).unwrap()
@@ -619,4 +621,62 @@ fn sexagesimal_centres_are_the_same_field_as_degrees() {
     let o = hipscut(&["render", "--lon", "24:00:01", "--lat", "0", "-o", "x.png"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("outside 0–24 hours"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_rgb_composite_of_one_survey_thrice_is_grey_and_its_cuts_tint_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let dss = data_dir("DSS2Red");
+    let dss = dss.to_str().unwrap();
+    let three = format!("{dss},{dss},{dss}");
+    let field = [
+        "--order",
+        "3",
+        "--tile-format",
+        "fits",
+        "--lon",
+        "272.5",
+        "--lat",
+        "-33",
+        "--fov",
+        "3",
+        "--width",
+        "64",
+        "--no-cache",
+        "-q",
+    ];
+    let render = |extra: &[&str], name: &str| {
+        let path = dir.path().join(name);
+        let args = [&["render", "--rgb", three.as_str()][..], &field, extra];
+        let o = hipscut(&[&args.concat()[..], &["-o", path.to_str().unwrap()]].concat());
+        assert!(o.status.success(), "{}", stderr(&o));
+        image::open(&path).unwrap().to_rgb8()
+    };
+    let grey = render(&[], "grey.png");
+    assert!(grey.pixels().all(|p| p[0] == p[1] && p[1] == p[2]));
+    let levels: std::collections::BTreeSet<u8> = grey.pixels().map(|p| p[0]).collect();
+    assert!(levels.len() > 100, "a real picture, not a flat one");
+    // The same band through its own cuts: red cut widest is darkest where the data is faint.
+    let tinted = render(
+        &[
+            "--min-cut",
+            "0.5%,20%,20%",
+            "--max-cut",
+            "99.5%,99.5%,99.5%",
+        ],
+        "t.png",
+    );
+    assert!(tinted.pixels().all(|p| p[0] >= p[1] && p[1] == p[2]));
+    assert!(tinted.pixels().any(|p| p[0] > p[1]));
+    // A composite needs three surveys, and three cuts need a composite.
+    let o = hipscut(&["render", "--rgb", &format!("{dss},{dss}"), "-o", "x.png"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = hipscut(&[
+        "render",
+        "--min-cut",
+        "1%,2%,3%",
+        "-o",
+        dir.path().join("y.png").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }

@@ -63,3 +63,30 @@ fn colormaps_match_matplotlib() {
         assert!(listed.contains(&name), "{name} has no matplotlib reference");
     }
 }
+
+#[test]
+fn an_engine_composite_of_one_survey_thrice_is_grey_with_three_renders_of_figures() {
+    use hipscut::{Bands, Engine, EngineOptions, RenderRequest, TileFormat, View};
+    let engine = Engine::new(EngineOptions::default()).unwrap();
+    let dss = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/DSS2Red");
+    let survey = engine.survey_blocking(Some(dss)).unwrap();
+    let view = View::default().centre(272.5, -33.0).fov(3.0).size(40, 30);
+    let request = RenderRequest::new(view)
+        .order(3)
+        .tile_format(TileFormat::Fits);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let rgb = runtime
+        .block_on(engine.render_rgb([&survey, &survey, &survey], &request))
+        .unwrap();
+    let alone = engine.render_blocking(&survey, &request).unwrap();
+    assert_eq!(rgb.image.channels, 3);
+    assert!(matches!(rgb.bands, Bands::Composite([b, _, _]) if b.values));
+    for (px, v) in rgb.image.data.chunks_exact(3).zip(&alone.image.data) {
+        assert!(
+            px.iter().all(|c| c.to_bits() == v.to_bits()),
+            "{px:?} against {v}"
+        );
+    }
+    let tiles = |s: &hipscut::RenderStats| s.local + s.from_memory;
+    assert_eq!(tiles(&rgb.stats), 3 * tiles(&alone.stats));
+}

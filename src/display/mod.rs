@@ -17,12 +17,14 @@ use std::str::FromStr;
 /// Colour surveys pass through unchanged unless a `band` is picked.
 ///
 /// ```
-/// use hipscut::{Colormap, Cut, Display, Stretch};
+/// use hipscut::{Colormap, Cut, Cuts, Display, Stretch};
 /// let display = Display::default()
 ///     .stretch(Stretch::Asinh)
 ///     .cuts("1%".parse()?, "99%".parse()?)
 ///     .colormap(Colormap::GRAY);
-/// assert_eq!(display.min_cut, Some(Cut::Percentile(1.0)));
+/// assert_eq!(display.min_cut, Cuts::All(Cut::Percentile(1.0)));
+/// // A composite takes one cut per band.
+/// assert_eq!("1%,2%,10".parse::<Cuts>()?.band(2), Some(Cut::Value(10.0)));
 /// # Ok::<(), hipscut::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -31,9 +33,9 @@ pub struct Display {
     /// The stretch between the cuts (linear by default).
     pub stretch: Stretch,
     /// The value shown black (the lowest colour).
-    pub min_cut: Option<Cut>,
+    pub min_cut: Cuts,
     /// The value shown white (the highest colour).
-    pub max_cut: Option<Cut>,
+    pub max_cut: Cuts,
     /// The colormap of single-band data.
     pub colormap: Option<Colormap>,
     /// Whether the scale runs from high to low.
@@ -55,8 +57,8 @@ impl Display {
 
     /// Sets both cuts.
     pub fn cuts(mut self, min: Cut, max: Cut) -> Self {
-        self.min_cut = Some(min);
-        self.max_cut = Some(max);
+        self.min_cut = Cuts::All(min);
+        self.max_cut = Cuts::All(max);
         self
     }
 
@@ -93,8 +95,8 @@ impl Display {
     /// Whether any option differs from the defaults that show picture tiles as they are.
     fn is_plain(&self) -> bool {
         self.stretch == Stretch::Linear
-            && self.min_cut.is_none()
-            && self.max_cut.is_none()
+            && self.min_cut == Cuts::Default
+            && self.max_cut == Cuts::Default
             && self.colormap.is_none()
             && !self.inverted
             && self.depth == Depth::Eight
@@ -187,6 +189,45 @@ impl fmt::Display for Cut {
             Cut::Value(v) => write!(f, "{v}"),
             Cut::Percentile(p) => write!(f, "{p}%"),
             Cut::Survey => f.write_str("survey"),
+        }
+    }
+}
+
+/// The cuts of every band: the default, one for all, or one per band of an RGB composite
+/// (`1%,2%,10` parses as three).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Cuts {
+    /// The default for the data.
+    #[default]
+    Default,
+    /// One cut for every band.
+    All(Cut),
+    /// The red, green and blue bands' cuts.
+    PerBand([Cut; 3]),
+}
+
+impl Cuts {
+    /// The cut of band `k` (0 to 2), `None` for the default.
+    pub fn band(self, k: usize) -> Option<Cut> {
+        match self {
+            Cuts::Default => None,
+            Cuts::All(cut) => Some(cut),
+            Cuts::PerBand(cuts) => cuts.get(k).copied(),
+        }
+    }
+}
+
+impl FromStr for Cuts {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let cuts: Vec<Cut> = s.split(',').map(str::parse).collect::<Result<_>>()?;
+        match cuts[..] {
+            [one] => Ok(Cuts::All(one)),
+            [r, g, b] => Ok(Cuts::PerBand([r, g, b])),
+            _ => Err(Error::invalid(format!(
+                "cuts `{s}`: give one cut, or three (red, green, blue) separated by commas"
+            ))),
         }
     }
 }

@@ -1,9 +1,10 @@
 //! A rendered image turned into the channels and levels of a PNG or JPEG picture.
 
-use super::{percentile, Band, Colormap, Cut, Depth, Display, Rgb};
+use super::{percentile, Band, Colormap, Cut, Cuts, Depth, Display, Rgb};
 use crate::encode::LinearStretch;
 use crate::error::{Error, Result};
 use crate::raster::Raster;
+use crate::render::{BandSource, Bands};
 use crate::OutputFormat;
 use image::ExtendedColorType;
 
@@ -19,8 +20,8 @@ pub(crate) struct Picture {
 /// What the image holds and where it goes.
 pub(crate) struct Source<'a> {
     pub image: &'a Raster,
-    /// Survey values (FITS tiles) rather than the 8-bit levels of picture tiles.
-    pub survey_values: bool,
+    /// What its channels hold.
+    pub bands: Bands,
     /// The survey's `hips_pixel_cut`.
     pub pixel_cut: Option<(f64, f64)>,
     /// JPEG (no transparency) rather than PNG.
@@ -30,18 +31,94 @@ pub(crate) struct Source<'a> {
 /// The picture of `source` shown with `display`.
 pub(crate) fn picture(source: &Source<'_>, display: &Display) -> Result<Picture> {
     let image = source.image;
-    if image.channels == 1 || display.band.is_some() {
-        let band = match display.band {
-            Some(band) if image.channels == 3 => band_of(image, band),
-            _ => image.clone(),
-        };
-        let as_levels = !source.survey_values || display.band.is_some();
-        if as_levels && display.is_plain() {
-            return Ok(levels(&band, source.jpeg, display.background));
-        }
-        return single_band(source, &band, display, as_levels);
+    let per_band = |c: Cuts| matches!(c, Cuts::PerBand(_));
+    if let Bands::Composite(bands) = source.bands {
+        return composite(source, &bands, display);
     }
-    Ok(levels(image, source.jpeg, display.background))
+    if per_band(display.min_cut) || per_band(display.max_cut) {
+        return Err(Error::invalid(
+            "three cuts (red, green, blue) are for RGB composites",
+        ));
+    }
+    let (band, as_levels) = match (source.bands, display.band) {
+        (Bands::Colour, None) => return Ok(levels(image, source.jpeg, display.background)),
+        (Bands::Colour, Some(band)) => (band_of(image, band), true),
+        (Bands::Values, _) => (image.clone(), false),
+        _ => (image.clone(), true),
+    };
+    if as_levels && display.is_plain() {
+        return Ok(levels(&band, source.jpeg, display.background));
+    }
+    single_band(source, &band, display, as_levels)
+}
+
+/// An RGB composite: each band through its own cuts and the stretch; a pixel is no data only
+/// where every band is.
+fn composite(source: &Source<'_>, bands: &[BandSource; 3], display: &Display) -> Result<Picture> {
+    let image = source.image;
+    let mut scales = Vec::with_capacity(3);
+    for (k, band_source) in bands.iter().enumerate() {
+        let band = Raster {
+            data: image.data.iter().skip(k).step_by(3).copied().collect(),
+            channels: 1,
+            ..*image
+        };
+        let (min, max) = if band_source.values {
+            (Cut::Percentile(0.5), Cut::Percentile(99.5))
+        } else {
+            (Cut::Value(0.0), Cut::Value(255.0))
+        };
+        let cut = |cuts: Cuts, default, end| {
+            cut_value(
+                cuts.band(k).unwrap_or(default),
+                &band,
+                band_source.pixel_cut,
+                end,
+            )
+        };
+        scales.push((cut(display.min_cut, min, 0)?, cut(display.max_cut, max, 1)?));
+    }
+    let level = |k: usize, v: f32| -> u8 {
+        let (lo, hi) = scales.get(k).copied().unwrap_or((0.0, 1.0));
+        if v.is_nan() {
+            return 0;
+        }
+        let t = if hi > lo {
+            (f64::from(v) - lo) / (hi - lo)
+        } else {
+            0.5
+        };
+        let s = display.stretch.apply(t.clamp(0.0, 1.0));
+        let s = if display.inverted { 1.0 - s } else { s };
+        ((s * 256.0) as usize).min(255) as u8
+    };
+    let alpha = !source.jpeg
+        && image
+            .data
+            .chunks_exact(3)
+            .any(|px| px.iter().all(|v| v.is_nan()));
+    let mut bytes = Vec::with_capacity(image.data.len() / 3 * if alpha { 4 } else { 3 });
+    for px in image.data.chunks_exact(3) {
+        let empty = px.iter().all(|v| v.is_nan());
+        if empty && source.jpeg {
+            bytes.extend_from_slice(&display.background.0);
+        } else {
+            bytes.extend(px.iter().enumerate().map(|(k, &v)| level(k, v)));
+        }
+        if alpha {
+            bytes.push(if empty { 0 } else { 255 });
+        }
+    }
+    Ok(Picture {
+        width: image.width as u32,
+        height: image.height as u32,
+        colour: if alpha {
+            ExtendedColorType::Rgba8
+        } else {
+            ExtendedColorType::Rgb8
+        },
+        bytes,
+    })
 }
 
 /// One band of a colour image.
@@ -123,13 +200,13 @@ fn single_band(
         )
     };
     let lo = cut_value(
-        display.min_cut.unwrap_or(min_default),
+        display.min_cut.band(0).unwrap_or(min_default),
         band,
         source.pixel_cut,
         0,
     )?;
     let hi = cut_value(
-        display.max_cut.unwrap_or(max_default),
+        display.max_cut.band(0).unwrap_or(max_default),
         band,
         source.pixel_cut,
         1,
@@ -275,7 +352,7 @@ mod tests {
         let image = ramp();
         let source = Source {
             image: &image,
-            survey_values: true,
+            bands: Bands::Values,
             pixel_cut: Some((20.0, 80.0)),
             jpeg,
         };
@@ -334,7 +411,7 @@ mod tests {
         let image = ramp();
         let jpeg = Source {
             image: &image,
-            survey_values: true,
+            bands: Bands::Values,
             pixel_cut: None,
             jpeg: true,
         };

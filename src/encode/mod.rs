@@ -11,7 +11,6 @@ pub(crate) use stretch::LinearStretch;
 use crate::display::{self, Source};
 use crate::error::{Error, Result};
 use crate::render::Rendered;
-use crate::tile::TileFormat;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
@@ -24,7 +23,7 @@ pub(crate) fn encode(rendered: &Rendered, format: OutputFormat, out: &mut dyn Wr
         OutputFormat::Png | OutputFormat::Jpeg => {
             let source = Source {
                 image: &rendered.image,
-                survey_values: rendered.tile_format == TileFormat::Fits,
+                bands: rendered.bands,
                 pixel_cut: rendered.provenance.pixel_cut,
                 jpeg,
             };

@@ -103,6 +103,25 @@ pub struct RenderStats {
     pub failures: Vec<String>,
 }
 
+impl RenderStats {
+    /// Adds another render's figures (the bands of a composite).
+    pub(crate) fn add(&mut self, other: &RenderStats) {
+        self.fetched += other.fetched;
+        self.from_cache += other.from_cache;
+        self.from_memory += other.from_memory;
+        self.local += other.local;
+        self.missing += other.missing;
+        self.failed += other.failed;
+        self.retried += other.retried;
+        self.bytes += other.bytes;
+        self.allsky_used |= other.allsky_used;
+        self.peak_tiles_held = self.peak_tiles_held.max(other.peak_tiles_held);
+        self.pixels_painted += other.pixels_painted;
+        self.pixels_precise += other.pixels_precise;
+        self.failures.extend(other.failures.iter().cloned());
+    }
+}
+
 /// How the pipeline reads and paints tiles.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PaintSpec {
