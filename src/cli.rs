@@ -8,7 +8,7 @@ use hipscut::{
     FetchOptions, Field, Frame, Interpolation, OpenOptions, Painter, Projection, RenderRequest,
     Rendered, Rgb, Sources, Stretch, Survey, TileFormat, View, WcsHeader,
 };
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Parser, Debug)]
@@ -96,8 +96,12 @@ pub struct RenderArgs {
     #[arg(long, default_value_t = Painter::Projective)]
     pub painter: Painter,
     /// Output file; its extension (.fits, .png, .jpg) picks the format.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: PathBuf,
+    #[arg(short, long, value_name = "FILE", required_unless_present = "dry_run")]
+    pub output: Option<PathBuf>,
+    /// Print the plan (order, tiles, estimated bytes, resolution against the data's) and stop,
+    /// fetching no tile.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Fail when any tile fails to download, is cut short or does not decode, instead of
     /// falling back to its parent.
     #[arg(long)]
@@ -291,6 +295,14 @@ impl FetchArgs {
 }
 
 impl RenderArgs {
+    /// The survey or surveys to render from.
+    fn sources(&self) -> hipscut::Result<Sources> {
+        match &self.rgb {
+            Some(list) => Sources::rgb(list),
+            None => Ok(Sources::One(self.survey.clone())),
+        }
+    }
+
     /// The library request these arguments make; reads the --wcs header.
     fn request(&self) -> hipscut::Result<RenderRequest> {
         let field = match &self.wcs {
@@ -335,25 +347,10 @@ impl RenderArgs {
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Render(args) => {
-            let open = args.fetch.options();
-            let bars = Bars::new(cli.quiet);
-            let rendered = args.request().and_then(|request| {
-                let sources = match &args.rgb {
-                    Some(list) => Sources::rgb(list)?,
-                    None => Sources::One(args.survey.clone()),
-                };
-                render_to_file(&sources, &open, &request, &args.output, &bars)
-            });
-            bars.finish();
-            let rendered =
-                rendered.with_context(|| format!("cannot render {}", args.output.display()))?;
-            eprintln!("{}", summary(&args.output, &rendered));
-            for failure in &rendered.stats.failures {
-                eprintln!("warning: {failure}");
-            }
-            Ok(())
-        }
+        Command::Render(args) => match &args.output {
+            Some(output) if !args.dry_run => render_command(&args, output, cli.quiet),
+            _ => dry_run(&args),
+        },
         Command::Survey { location, fetch } => {
             let waiting = |notice: &str| eprintln!("hipscut: {notice}");
             let survey = Survey::open_watched(location.as_deref(), &fetch.options(), &waiting)
@@ -367,6 +364,56 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Renders and writes the output, then reports.
+fn render_command(args: &RenderArgs, output: &Path, quiet: bool) -> Result<()> {
+    let open = args.fetch.options();
+    let bars = Bars::new(quiet);
+    let rendered = args
+        .request()
+        .and_then(|request| render_to_file(&args.sources()?, &open, &request, output, &bars));
+    bars.finish();
+    let rendered = rendered.with_context(|| format!("cannot render {}", output.display()))?;
+    eprintln!("{}", summary(output, &rendered));
+    for warning in &rendered.warnings {
+        eprintln!("warning: {warning}");
+    }
+    for failure in &rendered.stats.failures {
+        eprintln!("warning: {failure}");
+    }
+    Ok(())
+}
+
+/// Prints what the render would do, for each survey.
+fn dry_run(args: &RenderArgs) -> Result<()> {
+    let request = args.request()?;
+    let locations = match args.sources()? {
+        Sources::One(location) => vec![location],
+        Sources::Rgb(three) => three.into_iter().map(Some).collect(),
+    };
+    for location in locations {
+        let name = location.as_deref().unwrap_or("the embedded survey");
+        let survey = Survey::open_with(location.as_deref(), &args.fetch.options())
+            .with_context(|| format!("cannot open survey {name}"))?;
+        let plan = hipscut::plan(&survey, &request)
+            .with_context(|| format!("cannot plan the render from {name}"))?;
+        println!(
+            "{name}: order {}, {} {} tiles, about {} kB; output pixels {:.3}″, the survey's \
+             finest {:.3}″ ({:.2}× finer)",
+            plan.order,
+            plan.tiles,
+            plan.tile_format,
+            plan.estimated_bytes.div_ceil(1000),
+            plan.output_pixel_deg * 3600.0,
+            plan.data_pixel_deg * 3600.0,
+            plan.oversampling()
+        );
+        if let Some(warning) = plan.resolution_warning() {
+            println!("warning: {warning}");
+        }
+    }
+    Ok(())
 }
 
 /// The command-line flag that changes the outcome of an error, if one does (the library's

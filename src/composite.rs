@@ -88,6 +88,15 @@ pub(crate) fn combine(
         provenance: provenance([&r, &g, &b]),
         bands: bands_of,
         stats,
+        warnings: [&r, &g, &b]
+            .iter()
+            .flat_map(|band| band.warnings.iter().cloned())
+            .fold(Vec::new(), |mut all, w| {
+                if !all.contains(&w) {
+                    all.push(w);
+                }
+                all
+            }),
         ..r
     })
 }

@@ -75,7 +75,8 @@ pub use paint::{Interpolation, Painter};
 pub use pipeline::{Progress, RenderStats};
 pub use raster::Raster;
 pub use render::{
-    render, render_to_file, render_with_progress, BandSource, Bands, Provenance, Rendered,
+    plan, render, render_to_file, render_with_progress, BandSource, Bands, Plan, Provenance,
+    Rendered,
 };
 pub use request::{Field, RenderRequest, View, WcsHeader, DEFAULT_FOV, DEFAULT_WIDTH};
 pub use survey::{OpenOptions, Properties, Survey};

@@ -6,11 +6,13 @@ use crate::encode::{encode, write_file, OutputFormat};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::fetch::block_on;
+use crate::geometry::FrameRotation;
 use crate::geometry::OutputGeometry;
-use crate::healpix::choose_order;
+use crate::healpix::{cell_size_deg, choose_order};
 use crate::paint::Interpolation;
 use crate::pipeline::workers::Workers;
 use crate::pipeline::{render_pipelined, PaintSpec, Progress, RenderStats, Silent};
+use crate::plan::buckets;
 use crate::raster::Raster;
 use crate::request::RenderRequest;
 use crate::survey::{OpenOptions, Survey};
@@ -43,6 +45,8 @@ pub struct Rendered {
     pub display: Display,
     /// What the image's channels hold.
     pub bands: Bands,
+    /// What the user should know of this image (pixels finer than the data, …).
+    pub warnings: Vec<String>,
 }
 
 /// What the channels of a rendered image hold.
@@ -168,6 +172,11 @@ pub(crate) async fn render_on(
         interpolation: req.interpolation,
         painter: req.painter,
     };
+    let warnings = geometry
+        .pixel_scale_deg()
+        .and_then(|output| resolution_warning(output, cell_size_deg(p.order_max + p.tile_depth())))
+        .into_iter()
+        .collect();
     let pipelined = render_pipelined(
         workers,
         survey,
@@ -199,6 +208,87 @@ pub(crate) async fn render_on(
             (_, TileFormat::Fits) => Bands::Values,
             _ => Bands::Levels,
         },
+        warnings,
+    })
+}
+
+/// What a render would do, worked out without fetching a tile: the `--dry-run` report.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Plan {
+    /// The HiPS order the tiles would be read at.
+    pub order: u8,
+    /// The tile format.
+    pub tile_format: TileFormat,
+    /// Tiles to read: those whose cells hold output pixel centres, and their neighbours that
+    /// border pixels interpolate across.
+    pub tiles: usize,
+    /// Their bytes, estimated from the format and tile width (FITS: the pixels; PNG: half of
+    /// them; JPEG: a tenth).
+    pub estimated_bytes: u64,
+    /// The output pixel size, degrees.
+    pub output_pixel_deg: f64,
+    /// The survey's finest pixel (a cell at its deepest order), degrees.
+    pub data_pixel_deg: f64,
+}
+
+impl Plan {
+    /// How many times finer the output pixels are than the survey's finest (below 1: coarser).
+    pub fn oversampling(&self) -> f64 {
+        self.data_pixel_deg / self.output_pixel_deg
+    }
+
+    /// The warning a render of this plan deserves, if its pixels are more than twice finer
+    /// than the data.
+    pub fn resolution_warning(&self) -> Option<String> {
+        resolution_warning(self.output_pixel_deg, self.data_pixel_deg)
+    }
+}
+
+/// A warning if output pixels of `output_deg` are more than twice finer than data pixels of
+/// `data_deg`.
+fn resolution_warning(output_deg: f64, data_deg: f64) -> Option<String> {
+    let finer = data_deg / output_deg;
+    (finer > 2.0).then(|| {
+        format!(
+            "the output pixels ({:.3}″) are {finer:.1}× finer than the survey's finest \
+             ({:.3}″): the image is interpolated, with no more detail",
+            output_deg * 3600.0,
+            data_deg * 3600.0
+        )
+    })
+}
+
+/// Works out what rendering `req` from `survey` would do: order, tiles and bytes, and how
+/// fine the output is against the data; nothing is fetched.
+pub fn plan(survey: &Survey, req: &RenderRequest) -> Result<Plan> {
+    let p = &survey.properties;
+    let format = tile_format_of(survey, req)?;
+    let geometry = req.field.geometry(survey)?;
+    let order = order_of(survey, req, &geometry)?;
+    let to_survey = FrameRotation::new(geometry.frame, p.frame);
+    let planned = buckets(&geometry, &to_survey, order, p.tile_depth());
+    let tiles = planned
+        .iter()
+        .flat_map(|(tile, bucket)| std::iter::once(tile).chain(&bucket.neighbours))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let pixels = u64::from(p.tile_width) * u64::from(p.tile_width);
+    let channels = if p.colour { 3 } else { 1 };
+    let tile_bytes = match format {
+        TileFormat::Fits => pixels * u64::from(p.bitpix.unwrap_or(32).unsigned_abs() / 8) + 2880,
+        TileFormat::Png => pixels * channels / 2,
+        _ => pixels * channels / 10,
+    };
+    Ok(Plan {
+        order,
+        tile_format: format,
+        tiles,
+        estimated_bytes: tile_bytes * tiles as u64,
+        output_pixel_deg: geometry
+            .pixel_scale_deg()
+            .ok_or_else(|| Error::InvalidWcs("the pixel scale cannot be measured".into()))?,
+        data_pixel_deg: cell_size_deg(p.order_max + p.tile_depth()),
     })
 }
 

@@ -680,3 +680,47 @@ fn an_rgb_composite_of_one_survey_thrice_is_grey_and_its_cuts_tint_it() {
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+#[test]
+fn a_dry_run_plans_the_tiles_the_render_reads_and_fine_pixels_are_warned_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("never.png");
+    let field = [
+        "render", "--lon", "30", "--lat", "20", "--fov", "60", "--width", "300",
+    ];
+    let o = hipscut(&[&field[..], &["--dry-run", "-o", out.to_str().unwrap()]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!out.exists(), "a dry run writes nothing");
+    let plan = String::from_utf8_lossy(&o.stdout).into_owned();
+    let tiles: usize = plan
+        .split(" jpeg tiles")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no tile count in {plan}"));
+    assert!(plan.contains("order 1"), "{plan}");
+    let o = hipscut(&[&field[..], &["-o", out.to_str().unwrap()]].concat());
+    assert!(o.status.success());
+    let report = stderr(&o);
+    assert!(
+        report.contains(&format!("{tiles} read")),
+        "{report} against {plan}"
+    );
+    assert!(!report.contains("finer than the survey"), "{report}");
+    let fine = dir.path().join("fine.png");
+    let o = hipscut(&[
+        "render",
+        "--fov",
+        "1",
+        "--width",
+        "500",
+        "-o",
+        fine.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    assert!(
+        stderr(&o).contains("× finer than the survey's finest"),
+        "{}",
+        stderr(&o)
+    );
+}

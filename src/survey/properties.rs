@@ -121,6 +121,8 @@ pub struct Properties {
     pub pixel_cut: Option<(f64, f64)>,
     /// `hips_release_date`.
     pub release_date: Option<String>,
+    /// `hips_pixel_bitpix`: the FITS tiles' BITPIX (8, 16, 32, 64, -32 or -64).
+    pub bitpix: Option<i32>,
 }
 
 impl Properties {
@@ -204,6 +206,12 @@ impl Properties {
             copyright,
             pixel_cut,
             release_date: raw.get("hips_release_date").map(str::to_string),
+            // Only an estimate uses it: a bad value is left out, not an error.
+            bitpix: raw
+                .parse_num::<i32>("hips_pixel_bitpix")
+                .ok()
+                .flatten()
+                .filter(|b| [8, 16, 32, 64, -32, -64].contains(b)),
         })
     }
 
