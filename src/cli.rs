@@ -5,8 +5,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use hipscut::{
     parse_latitude, parse_longitude, render_to_file, Band, Colormap, Cut, Cuts, Depth, Display,
-    FetchOptions, Field, Frame, Interpolation, OpenOptions, Painter, Projection, RenderRequest,
-    Rendered, Rgb, Sources, Stretch, Survey, TileFormat, View, WcsHeader,
+    FetchOptions, Field, Frame, HipsRecord, Interpolation, OpenOptions, Painter, Projection,
+    RenderRequest, Rendered, Rgb, Sources, Stretch, Survey, TileFormat, View, WcsHeader,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -29,6 +29,14 @@ pub struct Cli {
 pub enum Command {
     /// Render a field of the sky into a FITS, PNG or JPEG image.
     Render(Box<RenderArgs>),
+    /// List the surveys of the HiPS list (built-in, or --hipslist) whose ID, title or regime
+    /// hold every word.
+    Surveys {
+        /// Words to search for (none: every survey).
+        words: Vec<String>,
+        #[command(flatten)]
+        fetch: FetchArgs,
+    },
     /// Describe a survey: title, orders, tile formats, frame, credits.
     Survey {
         /// Survey directory, file:// or http(s):// URL, survey ID, or embedded:NAME (default:
@@ -351,6 +359,15 @@ pub fn run(cli: Cli) -> Result<()> {
             Some(output) if !args.dry_run => render_command(&args, output, cli.quiet),
             _ => dry_run(&args),
         },
+        Command::Surveys { words, fetch } => {
+            let found =
+                Survey::search(&words, &fetch.options()).context("cannot read the HiPS list")?;
+            print!("{}", survey_table(&found));
+            if found.is_empty() {
+                eprintln!("no survey of the list matches {}", words.join(" "));
+            }
+            Ok(())
+        }
         Command::Survey { location, fetch } => {
             let waiting = |notice: &str| eprintln!("hipscut: {notice}");
             let survey = Survey::open_watched(location.as_deref(), &fetch.options(), &waiting)
@@ -429,6 +446,49 @@ pub fn hint(e: &hipscut::Error) -> Option<&'static str> {
         E::HeaderWithoutSize { .. } => Some("give the size with --width and --height"),
         _ => None,
     }
+}
+
+/// The surveys as a table: ID, title, frame, orders, formats and regime.
+fn survey_table(records: &[HipsRecord]) -> String {
+    let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let orders = |r: &HipsRecord| match r.orders {
+        (min, Some(max)) => format!("{}..{max}", min.unwrap_or(0)),
+        _ => "-".into(),
+    };
+    let rows: Vec<[String; 6]> = records
+        .iter()
+        .map(|r| {
+            [
+                r.id.clone(),
+                or_dash(&r.title),
+                or_dash(&r.frame),
+                orders(r),
+                or_dash(&r.formats),
+                or_dash(&r.regime),
+            ]
+        })
+        .collect();
+    let header = ["ID", "title", "frame", "orders", "formats", "regime"].map(String::from);
+    let widths: Vec<usize> = (0..6)
+        .map(|c| {
+            std::iter::once(&header)
+                .chain(&rows)
+                .map(|row| row[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 /// The one-line report of a render.

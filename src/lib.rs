@@ -79,7 +79,7 @@ pub use render::{
     Rendered,
 };
 pub use request::{Field, RenderRequest, View, WcsHeader, DEFAULT_FOV, DEFAULT_WIDTH};
-pub use survey::{OpenOptions, Properties, Survey};
+pub use survey::{HipsRecord, OpenOptions, Properties, Survey};
 pub use tile::TileFormat;
 
 /// The internals the tests, benchmarks and fuzz targets reach into; not part of the API.

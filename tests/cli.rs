@@ -724,3 +724,55 @@ fn a_dry_run_plans_the_tiles_the_render_reads_and_fine_pixels_are_warned_of() {
         stderr(&o)
     );
 }
+
+#[test]
+fn surveys_lists_and_searches_the_hips_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.txt");
+    std::fs::write(
+        &list,
+        "ID = X/P/Radio/one\nobs_title = A radio sky\nobs_regime = Radio\nhips_frame = galactic\n\
+         hips_order = 7\nhips_order_min = 2\nhips_tile_format = png fits\n\
+         hips_service_url = http://127.0.0.1:9/one\n\n\
+         ID = X/P/Optical/two\nobs_title = Two\nobs_regime = Optical\n\
+         hips_service_url = http://127.0.0.1:9/two\n",
+    )
+    .unwrap();
+    let search = |words: &[&str]| {
+        let o = hipscut(
+            &[
+                &["surveys", "--hipslist", list.to_str().unwrap()][..],
+                words,
+            ]
+            .concat(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let all = search(&[]);
+    assert!(
+        all.contains("X/P/Radio/one") && all.contains("X/P/Optical/two"),
+        "{all}"
+    );
+    let radio = search(&["RADIO", "sky"]);
+    let row = radio
+        .lines()
+        .find(|l| l.starts_with("X/P/Radio/one"))
+        .unwrap();
+    for field in ["A radio sky", "galactic", "2..7", "png fits", "Radio"] {
+        assert!(row.contains(field), "{field} in {row}");
+    }
+    assert!(!radio.contains("two"));
+    assert_eq!(
+        search(&["microwave"]).lines().count(),
+        1,
+        "the header alone"
+    );
+    // The built-in list: word beginnings, not any substring.
+    let o = hipscut(&["surveys", "dss", "red"]);
+    let found = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        found.contains("CDS/P/DSS2/red") && !found.contains("DSS2/color"),
+        "{found}"
+    );
+}

@@ -7,13 +7,43 @@ use crate::error::{Error, Result};
 /// A small list of well-known surveys, used when no `--hipslist` is given.
 pub(crate) const BUILTIN: &str = include_str!("builtin_hipslist.txt");
 
-/// One survey of a list: its ID and where it is served.
+/// One survey of a HiPS list: its ID, what it is, and where it is served. Fields the list
+/// does not give are `None`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct HipsRecord {
+    /// The ID, without `ivo://`.
     pub id: String,
+    /// `obs_title`.
     pub title: Option<String>,
     /// The main URL, then the mirrors.
     pub urls: Vec<String>,
+    /// `hips_frame`.
+    pub frame: Option<String>,
+    /// `hips_order_min` and `hips_order`.
+    pub orders: (Option<u8>, Option<u8>),
+    /// `hips_tile_format`.
+    pub formats: Option<String>,
+    /// `obs_regime`: optical, infrared, radio, …
+    pub regime: Option<String>,
+}
+
+impl HipsRecord {
+    /// Whether every word begins a word (ignoring case) of the ID, the title or the regime:
+    /// `dss red` finds `CDS/P/DSS2/red`, not `DSS colored`.
+    pub fn matches(&self, words: &[String]) -> bool {
+        let tokens: Vec<String> = [Some(&self.id), self.title.as_ref(), self.regime.as_ref()]
+            .into_iter()
+            .flatten()
+            .flat_map(|s| s.split(|c: char| !c.is_alphanumeric()))
+            .filter(|t| !t.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        words.iter().all(|w| {
+            let w = w.to_lowercase();
+            tokens.iter().any(|t| t.starts_with(&w))
+        })
+    }
 }
 
 /// Parses a HiPS list; records without an ID or a service URL are skipped.
@@ -45,10 +75,16 @@ fn record_of(chunk: &str) -> Option<HipsRecord> {
         .into_iter()
         .filter(|v| v.starts_with("http://") || v.starts_with("https://"))
         .collect();
+    let text = |key: &str| raw.get(key).map(str::to_string);
+    let order = |key: &str| raw.get(key).and_then(|v| v.trim().parse().ok());
     (!urls.is_empty()).then(|| HipsRecord {
         id,
-        title: raw.get("obs_title").map(str::to_string),
+        title: text("obs_title"),
         urls,
+        frame: text("hips_frame"),
+        orders: (order("hips_order_min"), order("hips_order")),
+        formats: text("hips_tile_format"),
+        regime: text("obs_regime"),
     })
 }
 

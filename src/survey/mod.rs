@@ -4,10 +4,9 @@ mod hipslist;
 mod properties;
 
 pub(crate) use crate::fetch::{DirSource, EmbeddedSource, TileSource, DEFAULT_EMBEDDED};
-pub use hipslist::parse_list;
-pub(crate) use hipslist::HipsRecord;
 pub(crate) use hipslist::BUILTIN as BUILTIN_HIPSLIST;
 pub(crate) use hipslist::{looks_like_id, resolve};
+pub use hipslist::{parse_list, HipsRecord};
 pub use properties::Properties;
 pub(crate) use properties::RawProperties;
 
@@ -75,6 +74,21 @@ impl Survey {
     ) -> Result<Survey> {
         let fetcher = Arc::new(Fetcher::new(&opts.fetch)?);
         block_on(Self::open_async(location, opts, &fetcher, waiting))
+    }
+
+    /// The surveys of the HiPS list (`opts.hipslist`, or the built-in one) whose ID, title or
+    /// regime hold every one of `words` (all of them when there is none).
+    ///
+    /// ```
+    /// use hipscut::{OpenOptions, Survey};
+    /// let found = Survey::search(&["dss2".into(), "red".into()], &OpenOptions::default())?;
+    /// assert_eq!(found[0].id, "CDS/P/DSS2/red");
+    /// # Ok::<(), hipscut::Error>(())
+    /// ```
+    pub fn search(words: &[String], opts: &OpenOptions) -> Result<Vec<HipsRecord>> {
+        let fetcher = Arc::new(Fetcher::new(&opts.fetch)?);
+        let records = block_on(load_hipslist(opts, &fetcher, &no_notice))?;
+        Ok(records.into_iter().filter(|r| r.matches(words)).collect())
     }
 
     /// Opens a survey (see [`Survey::open_with`]), fetching over HTTP through `fetcher`.
