@@ -24,6 +24,7 @@ fn options(cache: Option<&std::path::Path>) -> OpenOptions {
             ..FetchOptions::default()
         },
         hipslist: None,
+        sesame: None,
         deadline: None,
     }
 }

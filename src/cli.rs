@@ -4,9 +4,10 @@ use crate::progress::Bars;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use hipscut::{
-    parse_latitude, parse_longitude, render_to_file, Band, Colormap, Cut, Cuts, Depth, Display,
-    FetchOptions, Field, Frame, HipsRecord, Interpolation, OpenOptions, Painter, Projection,
-    RenderRequest, Rendered, Rgb, Sources, Stretch, Survey, TileFormat, View, WcsHeader,
+    parse_latitude, parse_longitude, render_to_file, resolve_target, Band, Colormap, Cut, Cuts,
+    Depth, Display, FetchOptions, Field, Frame, HipsRecord, Interpolation, OpenOptions, Painter,
+    Projection, RenderRequest, Rendered, Rgb, Sources, Stretch, Survey, TargetSource, TileFormat,
+    View, WcsHeader,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -65,6 +66,11 @@ pub struct RenderArgs {
     /// -29d00m28s) [default: the survey's initial view].
     #[arg(long, allow_hyphen_values = true, requires = "lon")]
     pub lat: Option<String>,
+    /// Centre on a named object (M1, NGC 224, Crab Nebula, …), found by CDS Sesame, or offline
+    /// by a built-in table of Messier and named objects (which also sets --fov from the
+    /// object's size).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["lon", "lat", "wcs"])]
+    pub target: Option<String>,
     /// Frame of --lon/--lat and of the output WCS: icrs, galactic or ecliptic.
     #[arg(long, default_value_t = Frame::Icrs)]
     pub frame: Frame,
@@ -202,6 +208,9 @@ pub struct FetchArgs {
     /// HiPS list (file or URL) to resolve survey IDs with [default: a built-in list].
     #[arg(long, value_name = "FILE|URL")]
     pub hipslist: Option<String>,
+    /// Sesame name resolver for --target [default: CDS's].
+    #[arg(long, value_name = "URL")]
+    pub sesame: Option<String>,
     /// The longest the whole command may take, in seconds: opening the survey, fetching with
     /// every fallback, and painting (0: no limit).
     #[arg(long, default_value_t = 120.0, allow_hyphen_values = true, value_parser = seconds_or_zero)]
@@ -292,6 +301,7 @@ impl FetchArgs {
                 ..FetchOptions::default()
             },
             hipslist: self.hipslist.clone(),
+            sesame: self.sesame.clone(),
             deadline: self.deadline().map(|d| std::time::Instant::now() + d),
         }
     }
@@ -333,6 +343,17 @@ impl RenderArgs {
                     _ => None,
                 };
                 view.fov = self.fov;
+                if let Some(name) = &self.target {
+                    let target = resolve_target(name, &self.fetch.options())?;
+                    if let TargetSource::Table { reason } = &target.source {
+                        eprintln!("hipscut: {reason}; {name} is taken from the built-in table");
+                    }
+                    view.centre = Some(target.centre_in(self.frame));
+                    // The object with a margin around it, when its size is known.
+                    view.fov = self
+                        .fov
+                        .or(target.size_deg.map(|s| (s * 1.5).max(1.0 / 60.0)));
+                }
                 view.width = self.width;
                 view.height = self.height;
                 view.projection = self.projection;

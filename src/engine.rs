@@ -140,6 +140,7 @@ impl Engine {
         OpenOptions {
             fetch: self.shared.options.fetch.clone(),
             hipslist: self.shared.options.hipslist.clone(),
+            sesame: None,
             deadline,
         }
     }

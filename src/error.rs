@@ -7,6 +7,16 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// A target name that neither Sesame nor the built-in table knows.
+    #[error(
+        "cannot find `{name}`: {reason}, and the built-in table of named objects does not know it"
+    )]
+    UnknownTarget {
+        /// The name.
+        name: String,
+        /// Why Sesame did not answer.
+        reason: String,
+    },
     /// A local file could not be read.
     #[error("cannot read {path}: {source}")]
     Io {
@@ -200,7 +210,9 @@ impl Error {
             | Error::StrictFailure { .. }
             | Error::Decode { .. }
             | Error::Deadline { .. } => ErrorKind::Unreachable,
-            Error::UnknownSurveyId { .. } | Error::EmptyRender { .. } => ErrorKind::NotFound,
+            Error::UnknownSurveyId { .. }
+            | Error::EmptyRender { .. }
+            | Error::UnknownTarget { .. } => ErrorKind::NotFound,
             Error::Internal(_) | Error::Encode { .. } => ErrorKind::Internal,
         }
     }

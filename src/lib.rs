@@ -60,6 +60,7 @@ mod render;
 mod request;
 mod store;
 mod survey;
+mod target;
 mod tile;
 
 pub use composite::Sources;
@@ -80,6 +81,7 @@ pub use render::{
 };
 pub use request::{Field, RenderRequest, View, WcsHeader, DEFAULT_FOV, DEFAULT_WIDTH};
 pub use survey::{HipsRecord, OpenOptions, Properties, Survey};
+pub use target::{resolve_target, Target, TargetSource, SESAME_URL};
 pub use tile::TileFormat;
 
 /// The internals the tests, benchmarks and fuzz targets reach into; not part of the API.

@@ -297,6 +297,7 @@ fn the_pipeline_holds_a_window_of_tiles_not_the_whole_field() {
             ..Default::default()
         },
         hipslist: None,
+        sesame: None,
         deadline: None,
     };
     let survey = Survey::open_with(Some(root.to_str().unwrap()), &opts).unwrap();

@@ -46,6 +46,7 @@ fn options(cache: &Path) -> OpenOptions {
             cache_size: 1 << 30,
         },
         hipslist: None,
+        sesame: None,
         deadline: None,
     }
 }

@@ -32,6 +32,8 @@ pub struct OpenOptions {
     pub fetch: FetchOptions,
     /// A HiPS list (file or URL) to resolve survey IDs with, instead of the built-in one.
     pub hipslist: Option<String>,
+    /// The Sesame name resolver to find targets with (`None`: CDS's).
+    pub sesame: Option<String>,
     /// Give up opening at this instant (the render's deadline).
     pub deadline: Option<Instant>,
 }
