@@ -6,8 +6,8 @@ use clap::{Parser, Subcommand};
 use hipscut::{
     parse_latitude, parse_longitude, render_to_file, resolve_target, Band, Colormap, Cut, Cuts,
     Depth, Display, FetchOptions, Field, Frame, HipsRecord, Interpolation, OpenOptions, Painter,
-    Projection, RenderRequest, Rendered, Rgb, Sources, Stretch, Survey, TargetSource, TileFormat,
-    View, WcsHeader,
+    Projection, RenderRequest, Rendered, Rgb, RunReport, Sources, Stretch, Survey, TargetSource,
+    TileFormat, View, WcsHeader,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -112,6 +112,10 @@ pub struct RenderArgs {
     /// Output file; its extension (.fits, .png, .jpg) picks the format.
     #[arg(short, long, value_name = "FILE", required_unless_present = "dry_run")]
     pub output: Option<PathBuf>,
+    /// Write the run report as JSON: stage timings, CPU time, peak memory, tiles, and the
+    /// image's statistics.
+    #[arg(long, value_name = "FILE.json")]
+    pub report: Option<PathBuf>,
     /// Print the plan (order, tiles, estimated bytes, resolution against the data's) and stop,
     /// fetching no tile.
     #[arg(long)]
@@ -406,6 +410,7 @@ pub fn run(cli: Cli) -> Result<()> {
 
 /// Renders and writes the output, then reports.
 fn render_command(args: &RenderArgs, output: &Path, quiet: bool) -> Result<()> {
+    let started = std::time::Instant::now();
     let open = args.fetch.options();
     let bars = Bars::new(quiet);
     let rendered = args
@@ -413,7 +418,16 @@ fn render_command(args: &RenderArgs, output: &Path, quiet: bool) -> Result<()> {
         .and_then(|request| render_to_file(&args.sources()?, &open, &request, output, &bars));
     bars.finish();
     let rendered = rendered.with_context(|| format!("cannot render {}", output.display()))?;
+    let report = RunReport::of(&rendered, started.elapsed());
+    if let Some(path) = &args.report {
+        report
+            .write_json(path)
+            .with_context(|| format!("cannot write the report {}", path.display()))?;
+    }
     eprintln!("{}", summary(output, &rendered));
+    if !quiet {
+        eprintln!("{}", report.summary());
+    }
     for warning in &rendered.warnings {
         eprintln!("warning: {warning}");
     }

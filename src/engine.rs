@@ -260,16 +260,21 @@ impl Engine {
             let (open, waiting) = (&open, &waiting);
             async move { Survey::open_async(location.as_deref(), open, fetcher, waiting).await }
         };
+        let started = Instant::now();
+        let resolve = std::cell::Cell::new(Duration::ZERO);
+        let opened = || resolve.set(started.elapsed());
         let rendered = block_on(async {
             match sources {
                 Sources::One(location) => {
                     let survey = open_one(location.as_deref()).await?;
+                    opened();
                     render_on(workers, &survey, request, progress, until).await
                 }
                 Sources::Rgb([r, g, b]) => {
                     let (r, g, b) =
                         tokio::join!(open_one(Some(r)), open_one(Some(g)), open_one(Some(b)));
                     let (r, g, b) = (r?, g?, b?);
+                    opened();
                     let band = band_request(&r, request)?;
                     let (red, green, blue) = tokio::join!(
                         render_on(workers, &r, &band, progress, until),
@@ -280,7 +285,11 @@ impl Engine {
                 }
             }
         })?;
+        let mut rendered = rendered;
+        let encoding = Instant::now();
         rendered.write_file(output)?;
+        rendered.stats.times.resolve = resolve.get();
+        rendered.stats.times.encode = encoding.elapsed();
         Ok(rendered)
     }
 

@@ -57,6 +57,7 @@ mod pipeline;
 mod plan;
 mod raster;
 mod render;
+mod report;
 mod request;
 mod store;
 mod survey;
@@ -73,12 +74,13 @@ pub use fetch::FetchOptions;
 pub use fits::Cards;
 pub use geometry::{Frame, OutputGeometry, Projection, MAX_PIXELS, MAX_SIDE};
 pub use paint::{Interpolation, Painter};
-pub use pipeline::{Progress, RenderStats};
+pub use pipeline::{Progress, RenderStats, StageTimes};
 pub use raster::Raster;
 pub use render::{
     plan, render, render_to_file, render_with_progress, BandSource, Bands, Plan, Provenance,
     Rendered,
 };
+pub use report::{process_usage, ImageStats, RunReport, Seconds, Tiles};
 pub use request::{Field, RenderRequest, View, WcsHeader, DEFAULT_FOV, DEFAULT_WIDTH};
 pub use survey::{HipsRecord, OpenOptions, Properties, Survey};
 pub use target::{resolve_target, Target, TargetSource, SESAME_URL};

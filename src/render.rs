@@ -9,7 +9,7 @@ use crate::fetch::block_on;
 use crate::geometry::FrameRotation;
 use crate::geometry::OutputGeometry;
 use crate::healpix::{cell_size_deg, choose_order};
-use crate::paint::Interpolation;
+use crate::paint::{Interpolation, Painter};
 use crate::pipeline::workers::Workers;
 use crate::pipeline::{render_pipelined, PaintSpec, Progress, RenderStats, Silent};
 use crate::plan::buckets;
@@ -36,6 +36,8 @@ pub struct Rendered {
     pub tile_format: TileFormat,
     /// The sampling between tile pixels.
     pub interpolation: Interpolation,
+    /// The painter.
+    pub painter: Painter,
     /// What the render did: tiles fetched, read, missing, failed; pixels painted.
     pub stats: RenderStats,
     /// The survey the image comes from, with its credits.
@@ -194,6 +196,7 @@ pub(crate) async fn render_on(
         order: spec.order,
         tile_format: format,
         interpolation: req.interpolation,
+        painter: req.painter,
         stats,
         provenance: Provenance {
             survey_id: p.id.clone(),

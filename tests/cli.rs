@@ -776,3 +776,65 @@ fn surveys_lists_and_searches_the_hips_list() {
         "{found}"
     );
 }
+
+#[test]
+fn the_run_report_agrees_with_what_the_server_saw() {
+    let dir = tempfile::tempdir().unwrap();
+    let survey = support::AnalyticSurvey::default().write(dir.path());
+    let server = support::server::TestServer::start(&survey);
+    let (out, json) = (dir.path().join("r.png"), dir.path().join("r.json"));
+    let o = hipscut(&[
+        "render",
+        "--survey",
+        &server.url(),
+        "--lon",
+        "10",
+        "--lat",
+        "10",
+        "--fov",
+        "40",
+        "--width",
+        "64",
+        "--no-cache",
+        "--report",
+        json.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let tiles = &report["tiles"];
+    let count = |k: &str| tiles[k].as_u64().unwrap() as usize;
+    let served = server.requests("Norder");
+    assert_eq!(
+        count("fetched") + count("missing") + count("failed"),
+        served,
+        "{report}"
+    );
+    assert!(
+        count("fetched") > 0 && count("planned") >= count("fetched"),
+        "{report}"
+    );
+    let bytes: u64 = server
+        .request_counts()
+        .keys()
+        .filter(|p| p.contains("Norder"))
+        .filter_map(|p| std::fs::metadata(survey.join(p.trim_start_matches('/'))).ok())
+        .map(|m| m.len())
+        .sum();
+    assert_eq!(tiles["bytes_fetched"].as_u64().unwrap(), bytes);
+    let seconds = &report["seconds"];
+    let wall = seconds["total_wall"].as_f64().unwrap();
+    for stage in ["resolve", "plan", "encode"] {
+        let s = seconds[stage].as_f64().unwrap();
+        assert!(s >= 0.0 && s <= wall, "{stage}: {s} of {wall}");
+    }
+    assert!(report["cpu_seconds"].as_f64().unwrap() > 0.0);
+    assert!(report["peak_rss_mib"].as_f64().unwrap() > 1.0);
+    let image = &report["image"];
+    assert!(image["min"].as_f64().unwrap() <= image["max"].as_f64().unwrap());
+    assert_eq!(report["painter"], "projective");
+    // The human summary goes to stderr, unless --quiet.
+    assert!(stderr(&o).contains("time: resolve"), "{}", stderr(&o));
+}

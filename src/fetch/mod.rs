@@ -90,6 +90,10 @@ pub(crate) enum Outcome {
 pub(crate) struct FetchCounters {
     pub retried: AtomicU64,
     pub bytes: AtomicU64,
+    /// Time spent getting bodies, nanoseconds, summed over tiles.
+    pub fetch_nanos: AtomicU64,
+    /// Time spent decoding them, nanoseconds, summed over tiles.
+    pub decode_nanos: AtomicU64,
 }
 
 impl FetchCounters {

@@ -8,8 +8,9 @@ use crate::error::{Error, Result};
 use crate::fetch::{tile_max_bytes, Backend, FetchCounters, Origin, Outcome};
 use crate::store::{decode_allsky, decode_tile};
 use crate::tile::{allsky_path, Shape, TileFormat};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 /// What identifies a decoded tile across renders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -104,7 +105,10 @@ async fn fetch_and_decode(
 ) -> std::result::Result<Decoded, String> {
     let mut fresh = false;
     loop {
-        let (path, bytes, origin, order) = match find(need, fetch, fresh).await {
+        let started = Instant::now();
+        let found = find(need, fetch, fresh).await;
+        add_time(&fetch.counters.fetch_nanos, started);
+        let (path, bytes, origin, order) = match found {
             Ok(body) => body,
             Err(Some(reason)) => return Err(reason),
             Err(None) => {
@@ -118,7 +122,10 @@ async fn fetch_and_decode(
         let job = Arc::clone(fetch);
         let decoded = workers
             .run(move || {
-                let held = decode(&job, need, order, &bytes, &path)?;
+                let started = Instant::now();
+                let held = decode(&job, need, order, &bytes, &path);
+                add_time(&job.counters.decode_nanos, started);
+                let held = held?;
                 if origin == Origin::Network {
                     job.backend.remember(&path, &bytes);
                 }
@@ -205,4 +212,10 @@ fn decode(fetch: &TileFetch, need: Need, order: u8, bytes: &[u8], path: &str) ->
         }
     }))
     .unwrap_or_else(|panic| Err(Error::decode(path, panic_message(&*panic))))
+}
+
+/// Adds the time since `started` to a counter of nanoseconds.
+fn add_time(counter: &AtomicU64, started: Instant) {
+    let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    counter.fetch_add(nanos, Ordering::Relaxed);
 }

@@ -42,7 +42,7 @@ use decoded::TileFetch;
 use fetching::{start_fetch, Event, Fetching};
 use scheduler::Scheduler;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Semaphore};
@@ -101,6 +101,28 @@ pub struct RenderStats {
     pub pixels_precise: u64,
     /// Why tiles failed, in the order they did.
     pub failures: Vec<String>,
+    /// Tiles planned: the buckets of output pixels, and the neighbours their borders read.
+    pub tiles_planned: usize,
+    /// Where the render's time went.
+    pub times: StageTimes,
+}
+
+/// Time spent in each stage of a render. Fetching, decoding and painting overlap, so these
+/// are sums of the time each took (over tiles, over jobs), not slices of the wall time.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct StageTimes {
+    /// Opening the survey(s) (set by the file-writing render).
+    pub resolve: Duration,
+    /// Planning which output pixels each tile paints.
+    pub plan: Duration,
+    /// Fetching the bodies of tiles (waiting for them, retries included), summed over tiles.
+    pub fetch: Duration,
+    /// Decoding tiles, summed over tiles.
+    pub decode: Duration,
+    /// Painting, summed over painting jobs.
+    pub paint: Duration,
+    /// Encoding and writing the output (set by the file-writing render).
+    pub encode: Duration,
 }
 
 impl RenderStats {
@@ -119,6 +141,13 @@ impl RenderStats {
         self.pixels_painted += other.pixels_painted;
         self.pixels_precise += other.pixels_precise;
         self.failures.extend(other.failures.iter().cloned());
+        self.tiles_planned += other.tiles_planned;
+        self.times.plan += other.times.plan;
+        self.times.fetch += other.times.fetch;
+        self.times.decode += other.times.decode;
+        self.times.paint += other.times.paint;
+        self.times.resolve += other.times.resolve;
+        self.times.encode += other.times.encode;
     }
 }
 
@@ -169,12 +198,15 @@ pub(crate) async fn render_pipelined(
     });
     let (order, depth) = (spec.order, p.tile_depth());
     let plan_geometry = Arc::clone(&geometry);
+    let started = Instant::now();
     let planned = workers
         .run(move || Ok(buckets(&plan_geometry, &to_survey, order, depth)))
         .await?;
+    let plan_time = started.elapsed();
     let tile_bytes = (p.tile_width as usize).pow(2) * spec.channels * std::mem::size_of::<f32>();
     let (sched, pixels) = Scheduler::new(planned, p.order_min, concurrency, tile_bytes);
-    progress.tiles_planned(sched.queue.len());
+    let tiles_planned = sched.queue.len();
+    progress.tiles_planned(tiles_planned);
     progress.pixels_planned(pixels);
     let ctx = Arc::new(PaintContext {
         out: SharedRaster::new(geometry.width, geometry.height, spec.channels),
@@ -187,6 +219,7 @@ pub(crate) async fn render_pipelined(
         interpolation: spec.interpolation,
         painter: spec.painter,
         cancelled: AtomicBool::new(false),
+        paint_nanos: AtomicU64::new(0),
     });
     let mut events = EventLoop {
         sched,
@@ -200,6 +233,16 @@ pub(crate) async fn render_pipelined(
     let mut stats = std::mem::take(&mut events.sched.stats);
     stats.retried += counters.retried();
     stats.bytes = counters.bytes.load(Ordering::Relaxed);
+    let nanos = |n: &AtomicU64| Duration::from_nanos(n.load(Ordering::Relaxed));
+    stats.tiles_planned = tiles_planned;
+    stats.times = StageTimes {
+        resolve: Duration::ZERO,
+        encode: Duration::ZERO,
+        plan: plan_time,
+        fetch: nanos(&counters.fetch_nanos),
+        decode: nanos(&counters.decode_nanos),
+        paint: nanos(&events.ctx.paint_nanos),
+    };
     let out = events.into_raster().await;
     Ok((out, stats))
 }
@@ -352,7 +395,9 @@ impl EventLoop<'_> {
             if ctx.cancelled.load(Ordering::Relaxed) {
                 return;
             }
+            let started = Instant::now();
             let mesh = ctx.mesh(bucket, &tiles).map(Arc::new);
+            ctx.add_paint_time(started);
             for job in jobs {
                 let (tiles, levels, mesh) = (Arc::clone(&tiles), levels.clone(), mesh.clone());
                 let (ctx, events) = (Arc::clone(&ctx), events.clone());
@@ -360,6 +405,7 @@ impl EventLoop<'_> {
                 workers.pool.spawn(move || {
                     let _live = live;
                     let n = job.iter().map(Run::len).sum::<usize>() as u64;
+                    let started = Instant::now();
                     let painted = if ctx.cancelled.load(Ordering::Relaxed) {
                         Ok(0)
                     } else {
@@ -368,6 +414,7 @@ impl EventLoop<'_> {
                         }))
                         .map_err(|panic| panic_message(&*panic))
                     };
+                    ctx.add_paint_time(started);
                     drop((ctx, tiles, mesh));
                     let _ = events.send(Event::Painted(bucket, n, painted));
                 });
@@ -389,9 +436,16 @@ struct PaintContext {
     out: SharedRaster,
     /// Set when the render has ended: jobs not started yet then paint nothing.
     cancelled: AtomicBool,
+    /// Time spent painting, summed over jobs (meshes included), nanoseconds.
+    paint_nanos: AtomicU64,
 }
 
 impl PaintContext {
+    fn add_paint_time(&self, started: Instant) {
+        let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.paint_nanos.fetch_add(nanos, Ordering::Relaxed);
+    }
+
     /// The projective painter's mesh of a bucket's own tile (none for the precise painter, a
     /// tile that fell back to another level, or a mesh whose construction failed: then the
     /// pixels are sampled precisely).

@@ -1,0 +1,207 @@
+//! The run report: where a render's time and memory went, what it fetched, and what the
+//! image holds, as JSON (`--report`) and as a line for people.
+
+use crate::encode::write_atomically;
+use crate::error::{Error, Result};
+use crate::render::Rendered;
+use serde::Serialize;
+use std::path::Path;
+use std::time::Duration;
+
+/// A render's report, ready to serialise.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct RunReport {
+    /// Image size, pixels.
+    pub width: usize,
+    /// Image height, pixels.
+    pub height: usize,
+    /// The HiPS order read.
+    pub order: u8,
+    /// The painter.
+    pub painter: String,
+    /// The tile format read.
+    pub tile_format: String,
+    /// Seconds per stage (fetch, decode and paint overlap: sums over tiles and jobs).
+    pub seconds: Seconds,
+    /// CPU time of the process so far (user and system), seconds.
+    pub cpu_seconds: Option<f64>,
+    /// Peak resident memory of the process so far, MiB.
+    pub peak_rss_mib: Option<f64>,
+    /// What became of the tiles.
+    pub tiles: Tiles,
+    /// What the image holds.
+    pub image: ImageStats,
+    /// Warnings about the image.
+    pub warnings: Vec<String>,
+}
+
+/// Seconds per stage.
+#[derive(Debug, Clone, Serialize)]
+pub struct Seconds {
+    /// Opening the survey(s).
+    pub resolve: f64,
+    /// Planning the pixels of each tile.
+    pub plan: f64,
+    /// Fetching tile bodies, summed over tiles.
+    pub fetch: f64,
+    /// Decoding tiles, summed over tiles.
+    pub decode: f64,
+    /// Painting, summed over jobs.
+    pub paint: f64,
+    /// Encoding and writing the output.
+    pub encode: f64,
+    /// The whole command, wall time.
+    pub total_wall: f64,
+}
+
+/// Tile counts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tiles {
+    /// Planned: the buckets of output pixels and their neighbours.
+    pub planned: usize,
+    /// Fetched from a server.
+    pub fetched: usize,
+    /// Read from the disk cache.
+    pub from_disk_cache: usize,
+    /// Taken decoded from the engine's memory.
+    pub from_memory_cache: usize,
+    /// Read from a local survey.
+    pub local: usize,
+    /// Not in the survey.
+    pub missing: usize,
+    /// Failed to fetch or decode.
+    pub failed: usize,
+    /// Requests tried again.
+    pub retried: u64,
+    /// Bytes fetched from servers.
+    pub bytes_fetched: u64,
+}
+
+/// Statistics of the image's values.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageStats {
+    /// The smallest value (`None`: no data at all).
+    pub min: Option<f32>,
+    /// The largest value.
+    pub max: Option<f32>,
+    /// The share of pixels without data, 0 to 1.
+    pub no_data_fraction: f64,
+}
+
+/// The process's CPU time and peak resident memory so far (`None` where the system does not
+/// say).
+pub fn process_usage() -> (Option<Duration>, Option<u64>) {
+    // SAFETY: getrusage writes the struct it is given, which lives on this stack frame.
+    let mut usage = unsafe { std::mem::zeroed::<libc::rusage>() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return (None, None);
+    }
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
+    };
+    let cpu = time(usage.ru_utime) + time(usage.ru_stime);
+    // Linux reports the maximum resident set size in KiB.
+    let rss = u64::try_from(usage.ru_maxrss).ok().map(|kib| kib * 1024);
+    (Some(cpu), rss)
+}
+
+impl RunReport {
+    /// The report of `rendered`, which took `wall` in all.
+    pub fn of(rendered: &Rendered, wall: Duration) -> RunReport {
+        let s = &rendered.stats;
+        let (cpu, rss) = process_usage();
+        let finite = rendered
+            .image
+            .data
+            .iter()
+            .copied()
+            .filter(|v| v.is_finite());
+        let (min, max) = finite.fold((None, None), |(lo, hi): (Option<f32>, Option<f32>), v| {
+            (
+                Some(lo.map_or(v, |l| l.min(v))),
+                Some(hi.map_or(v, |h| h.max(v))),
+            )
+        });
+        let ch = rendered.image.channels.max(1);
+        let pixels = rendered.image.data.len() / ch;
+        let empty = rendered
+            .image
+            .data
+            .chunks_exact(ch)
+            .filter(|px| px.iter().all(|v| v.is_nan()))
+            .count();
+        let t = &s.times;
+        RunReport {
+            width: rendered.image.width,
+            height: rendered.image.height,
+            order: rendered.order,
+            painter: rendered.painter.to_string(),
+            tile_format: rendered.tile_format.to_string(),
+            seconds: Seconds {
+                resolve: t.resolve.as_secs_f64(),
+                plan: t.plan.as_secs_f64(),
+                fetch: t.fetch.as_secs_f64(),
+                decode: t.decode.as_secs_f64(),
+                paint: t.paint.as_secs_f64(),
+                encode: t.encode.as_secs_f64(),
+                total_wall: wall.as_secs_f64(),
+            },
+            cpu_seconds: cpu.map(|c| c.as_secs_f64()),
+            peak_rss_mib: rss.map(|b| b as f64 / f64::from(1 << 20)),
+            tiles: Tiles {
+                planned: s.tiles_planned,
+                fetched: s.fetched,
+                from_disk_cache: s.from_cache,
+                from_memory_cache: s.from_memory,
+                local: s.local,
+                missing: s.missing,
+                failed: s.failed,
+                retried: s.retried,
+                bytes_fetched: s.bytes,
+            },
+            image: ImageStats {
+                min,
+                max,
+                no_data_fraction: if pixels == 0 {
+                    1.0
+                } else {
+                    empty as f64 / pixels as f64
+                },
+            },
+            warnings: rendered.warnings.clone(),
+        }
+    }
+
+    /// Writes the report as JSON to `path`, atomically.
+    pub fn write_json(&self, path: &Path) -> Result<()> {
+        let json = serde_json::to_vec_pretty(self).map_err(|e| Error::Internal(e.to_string()))?;
+        write_atomically(path, |tmp| {
+            std::fs::write(tmp, &json).map_err(|e| Error::Write {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })
+        })
+    }
+
+    /// The report as one line for people.
+    pub fn summary(&self) -> String {
+        let s = &self.seconds;
+        let mut line = format!(
+            "time: resolve {:.2} s, plan {:.2}, fetch {:.2}, decode {:.2}, paint {:.2}, encode \
+             {:.2}; wall {:.2} s",
+            s.resolve, s.plan, s.fetch, s.decode, s.paint, s.encode, s.total_wall
+        );
+        if let (Some(cpu), Some(rss)) = (self.cpu_seconds, self.peak_rss_mib) {
+            line.push_str(&format!(", CPU {cpu:.2} s, peak RSS {rss:.0} MiB"));
+        }
+        match (self.image.min, self.image.max) {
+            (Some(lo), Some(hi)) => line.push_str(&format!(
+                "; values {lo} to {hi}, {:.1} % no data",
+                self.image.no_data_fraction * 100.0
+            )),
+            _ => line.push_str("; no data"),
+        }
+        line
+    }
+}
