@@ -4,10 +4,10 @@ use crate::progress::Bars;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use hipscut::{
-    parse_latitude, parse_longitude, render_to_file, resolve_target, Band, Colormap, Cut, Cuts,
-    Depth, Display, FetchOptions, Field, Frame, HipsRecord, Interpolation, OpenOptions, Painter,
-    Projection, RenderRequest, Rendered, Rgb, RunReport, Sources, Stretch, Survey, TargetSource,
-    TileFormat, View, WcsHeader,
+    parse_latitude, parse_longitude, render_to_file, resolve_target, write_profile_csv, Band,
+    Colormap, Cut, Cuts, Depth, Display, FetchOptions, Field, Frame, HipsRecord, Interpolation,
+    OpenOptions, Painter, Profiler, Projection, RenderRequest, Rendered, Rgb, RunReport, Sources,
+    Stretch, Survey, TargetSource, TileFormat, View, WcsHeader,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -116,6 +116,10 @@ pub struct RenderArgs {
     /// image's statistics.
     #[arg(long, value_name = "FILE.json")]
     pub report: Option<PathBuf>,
+    /// Sample the process's CPU use and resident memory every 100 ms during the render and
+    /// write the timeline as CSV (seconds, cpu_percent, rss_mib, stage).
+    #[arg(long, value_name = "FILE.csv")]
+    pub profile: Option<PathBuf>,
     /// Print the plan (order, tiles, estimated bytes, resolution against the data's) and stop,
     /// fetching no tile.
     #[arg(long)]
@@ -412,13 +416,21 @@ pub fn run(cli: Cli) -> Result<()> {
 fn render_command(args: &RenderArgs, output: &Path, quiet: bool) -> Result<()> {
     let started = std::time::Instant::now();
     let open = args.fetch.options();
-    let bars = Bars::new(quiet);
+    let profiler = args
+        .profile
+        .is_some()
+        .then(|| Profiler::start(std::time::Duration::from_millis(100)));
+    let mut bars = Bars::new(quiet).with_profiler(profiler);
     let rendered = args
         .request()
         .and_then(|request| render_to_file(&args.sources()?, &open, &request, output, &bars));
     bars.finish();
     let rendered = rendered.with_context(|| format!("cannot render {}", output.display()))?;
     let report = RunReport::of(&rendered, started.elapsed());
+    if let (Some(path), Some(samples)) = (&args.profile, bars.take_profile()) {
+        write_profile_csv(&samples, path)
+            .with_context(|| format!("cannot write the profile {}", path.display()))?;
+    }
     if let Some(path) = &args.report {
         report
             .write_json(path)

@@ -261,6 +261,7 @@ impl Engine {
             async move { Survey::open_async(location.as_deref(), open, fetcher, waiting).await }
         };
         let started = Instant::now();
+        progress.stage("resolve");
         let resolve = std::cell::Cell::new(Duration::ZERO);
         let opened = || resolve.set(started.elapsed());
         let rendered = block_on(async {
@@ -287,6 +288,7 @@ impl Engine {
         })?;
         let mut rendered = rendered;
         let encoding = Instant::now();
+        progress.stage("encode");
         rendered.write_file(output)?;
         rendered.stats.times.resolve = resolve.get();
         rendered.stats.times.encode = encoding.elapsed();

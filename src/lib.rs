@@ -55,6 +55,7 @@ mod names;
 mod paint;
 mod pipeline;
 mod plan;
+mod profile;
 mod raster;
 mod render;
 mod report;
@@ -75,6 +76,7 @@ pub use fits::Cards;
 pub use geometry::{Frame, OutputGeometry, Projection, MAX_PIXELS, MAX_SIDE};
 pub use paint::{Interpolation, Painter};
 pub use pipeline::{Progress, RenderStats, StageTimes};
+pub use profile::{write_profile_csv, Profiler, Sample};
 pub use raster::Raster;
 pub use render::{
     plan, render, render_to_file, render_with_progress, BandSource, Bands, Plan, Provenance,

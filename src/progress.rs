@@ -1,13 +1,14 @@
 //! Progress bars on stderr for fetching and painting (hidden when stderr is not a terminal).
 
-use hipscut::Progress;
+use hipscut::{Profiler, Progress, Sample};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// Two bars: tiles resolved, and pixels painted.
+/// Two bars: tiles resolved, and pixels painted; and the profiler's stage marks, if one runs.
 pub struct Bars {
     multi: MultiProgress,
     tiles: ProgressBar,
     pixels: ProgressBar,
+    profiler: Option<Profiler>,
 }
 
 impl Bars {
@@ -31,7 +32,19 @@ impl Bars {
             multi,
             tiles,
             pixels,
+            profiler: None,
         }
+    }
+
+    /// Marks the stages of the render on `profiler`'s timeline too.
+    pub fn with_profiler(mut self, profiler: Option<Profiler>) -> Self {
+        self.profiler = profiler;
+        self
+    }
+
+    /// Stops the profiler, if one runs, and returns its timeline.
+    pub fn take_profile(&mut self) -> Option<Vec<Sample>> {
+        self.profiler.take().map(Profiler::finish)
     }
 
     pub fn finish(&self) {
@@ -52,6 +65,11 @@ impl Progress for Bars {
     }
     fn pixels_painted(&self, pixels: u64) {
         self.pixels.inc(pixels);
+    }
+    fn stage(&self, name: &'static str) {
+        if let Some(profiler) = &self.profiler {
+            profiler.stage(name);
+        }
     }
     /// Said even with --quiet: a render that hears nothing must say what it waits for.
     fn waiting(&self, notice: &str) {

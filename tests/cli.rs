@@ -838,3 +838,56 @@ fn the_run_report_agrees_with_what_the_server_saw() {
     // The human summary goes to stderr, unless --quiet.
     assert!(stderr(&o).contains("time: resolve"), "{}", stderr(&o));
 }
+
+#[test]
+fn the_profile_is_a_plausible_timeline_of_the_render() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, csv) = (dir.path().join("big.png"), dir.path().join("p.csv"));
+    let o = hipscut(&[
+        "render",
+        "--fov",
+        "120",
+        "--width",
+        "1500",
+        "--painter",
+        "precise",
+        "-q",
+        "--profile",
+        csv.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("seconds,cpu_percent,rss_mib,stage"));
+    let rows: Vec<(f64, f64, f64, String)> = lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (
+                f[0].parse().unwrap(),
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+                f[3].into(),
+            )
+        })
+        .collect();
+    assert!(rows.len() >= 3, "{text}");
+    assert!(
+        rows.windows(2).all(|w| w[1].0 > w[0].0),
+        "time runs forward: {text}"
+    );
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    for (t, cpu, rss, _) in &rows {
+        assert!(
+            *cpu >= 0.0 && *cpu <= 100.0 * cores * 1.5,
+            "{t}: {cpu} % CPU"
+        );
+        assert!(*rss > 1.0 && *rss < 4096.0, "{t}: {rss} MiB");
+    }
+    assert!(rows.iter().any(|r| r.3 == "render"), "{text}");
+    assert!(
+        rows.iter().map(|r| r.1).fold(0.0, f64::max) > 10.0,
+        "the render used the CPU"
+    );
+}

@@ -63,6 +63,9 @@ pub trait Progress: Send + Sync {
     fn pixels_painted(&self, _pixels: u64) {}
     /// Nothing has arrived for a while: `notice` says what is awaited and from where.
     fn waiting(&self, _notice: &str) {}
+    /// A stage begins: `resolve`, `plan`, `render` (fetch, decode and paint, overlapped) or
+    /// `encode`.
+    fn stage(&self, _name: &'static str) {}
 }
 
 /// Progress that reports nothing.
@@ -199,12 +202,14 @@ pub(crate) async fn render_pipelined(
     let (order, depth) = (spec.order, p.tile_depth());
     let plan_geometry = Arc::clone(&geometry);
     let started = Instant::now();
+    progress.stage("plan");
     let planned = workers
         .run(move || Ok(buckets(&plan_geometry, &to_survey, order, depth)))
         .await?;
     let plan_time = started.elapsed();
     let tile_bytes = (p.tile_width as usize).pow(2) * spec.channels * std::mem::size_of::<f32>();
     let (sched, pixels) = Scheduler::new(planned, p.order_min, concurrency, tile_bytes);
+    progress.stage("render");
     let tiles_planned = sched.queue.len();
     progress.tiles_planned(tiles_planned);
     progress.pixels_planned(pixels);
