@@ -4,10 +4,10 @@ use crate::progress::Bars;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use hipscut::{
-    parse_latitude, parse_longitude, render_to_file, resolve_target, write_profile_csv, Band,
-    Colormap, Cut, Cuts, Depth, Display, FetchOptions, Field, Frame, HipsRecord, Interpolation,
-    OpenOptions, Painter, Profiler, Projection, RenderRequest, Rendered, Rgb, RunReport, Sources,
-    Stretch, Survey, TargetSource, TileFormat, View, WcsHeader,
+    parse_latitude, parse_longitude, render_to_file, resolve_target, write_profile_csv,
+    write_profile_plot, Band, Colormap, Cut, Cuts, Depth, Display, FetchOptions, Field, Frame,
+    HipsRecord, Interpolation, OpenOptions, Painter, Profiler, Projection, RenderRequest, Rendered,
+    Rgb, RunReport, Sources, Stretch, Survey, TargetSource, TileFormat, View, WcsHeader,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -120,6 +120,9 @@ pub struct RenderArgs {
     /// write the timeline as CSV (seconds, cpu_percent, rss_mib, stage).
     #[arg(long, value_name = "FILE.csv")]
     pub profile: Option<PathBuf>,
+    /// Draw that timeline as a PNG, the stages shaded (with or without --profile).
+    #[arg(long, value_name = "FILE.png")]
+    pub profile_plot: Option<PathBuf>,
     /// Print the plan (order, tiles, estimated bytes, resolution against the data's) and stop,
     /// fetching no tile.
     #[arg(long)]
@@ -416,9 +419,7 @@ pub fn run(cli: Cli) -> Result<()> {
 fn render_command(args: &RenderArgs, output: &Path, quiet: bool) -> Result<()> {
     let started = std::time::Instant::now();
     let open = args.fetch.options();
-    let profiler = args
-        .profile
-        .is_some()
+    let profiler = (args.profile.is_some() || args.profile_plot.is_some())
         .then(|| Profiler::start(std::time::Duration::from_millis(100)));
     let mut bars = Bars::new(quiet).with_profiler(profiler);
     let rendered = args
@@ -427,9 +428,15 @@ fn render_command(args: &RenderArgs, output: &Path, quiet: bool) -> Result<()> {
     bars.finish();
     let rendered = rendered.with_context(|| format!("cannot render {}", output.display()))?;
     let report = RunReport::of(&rendered, started.elapsed());
-    if let (Some(path), Some(samples)) = (&args.profile, bars.take_profile()) {
-        write_profile_csv(&samples, path)
-            .with_context(|| format!("cannot write the profile {}", path.display()))?;
+    if let Some(samples) = bars.take_profile() {
+        if let Some(path) = &args.profile {
+            write_profile_csv(&samples, path)
+                .with_context(|| format!("cannot write the profile {}", path.display()))?;
+        }
+        if let Some(path) = &args.profile_plot {
+            write_profile_plot(&samples, path)
+                .with_context(|| format!("cannot draw the profile {}", path.display()))?;
+        }
     }
     if let Some(path) = &args.report {
         report

@@ -56,6 +56,7 @@ mod paint;
 mod pipeline;
 mod plan;
 mod profile;
+mod profile_plot;
 mod raster;
 mod render;
 mod report;
@@ -77,6 +78,7 @@ pub use geometry::{Frame, OutputGeometry, Projection, MAX_PIXELS, MAX_SIDE};
 pub use paint::{Interpolation, Painter};
 pub use pipeline::{Progress, RenderStats, StageTimes};
 pub use profile::{write_profile_csv, Profiler, Sample};
+pub use profile_plot::write_profile_plot;
 pub use raster::Raster;
 pub use render::{
     plan, render, render_to_file, render_with_progress, BandSource, Bands, Plan, Provenance,

@@ -843,8 +843,11 @@ fn the_run_report_agrees_with_what_the_server_saw() {
 fn the_profile_is_a_plausible_timeline_of_the_render() {
     let dir = tempfile::tempdir().unwrap();
     let (out, csv) = (dir.path().join("big.png"), dir.path().join("p.csv"));
+    let plot = dir.path().join("p.png");
     let o = hipscut(&[
         "render",
+        "--profile-plot",
+        plot.to_str().unwrap(),
         "--fov",
         "120",
         "--width",
@@ -890,4 +893,9 @@ fn the_profile_is_a_plausible_timeline_of_the_render() {
         rows.iter().map(|r| r.1).fold(0.0, f64::max) > 10.0,
         "the render used the CPU"
     );
+    // The plot: a picture with both lines in it (pure blue and pure red pixels).
+    let plot = image::open(&plot).unwrap().to_rgb8();
+    assert_eq!(plot.dimensions(), (900, 480));
+    assert!(plot.pixels().any(|p| p.0 == [0, 0, 255]));
+    assert!(plot.pixels().any(|p| p.0 == [255, 0, 0]));
 }
