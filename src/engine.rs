@@ -11,6 +11,7 @@ use crate::pipeline::{Progress, Silent};
 use crate::render::{render_blocking_on, render_on, Rendered};
 use crate::request::RenderRequest;
 use crate::survey::{OpenOptions, Survey};
+use crate::target::{resolve_with, Target};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -29,6 +30,8 @@ pub struct EngineOptions {
     pub fetch: FetchOptions,
     /// A HiPS list (file or URL) to resolve survey IDs with, instead of the built-in one.
     pub hipslist: Option<String>,
+    /// The Sesame name resolver for [`Engine::target`] (`None`: CDS's).
+    pub sesame: Option<String>,
     /// Bytes of decoded tiles kept between renders (0: none are kept; concurrent requests for
     /// one tile are still merged).
     pub decoded_cache_bytes: u64,
@@ -46,6 +49,7 @@ impl Default for EngineOptions {
         EngineOptions {
             fetch: FetchOptions::default(),
             hipslist: None,
+            sesame: None,
             decoded_cache_bytes: 512 << 20,
             threads: 0,
             decode_hook: None,
@@ -131,6 +135,7 @@ impl Engine {
         Engine::new(EngineOptions {
             fetch: open.fetch.clone(),
             hipslist: open.hipslist.clone(),
+            sesame: open.sesame.clone(),
             decoded_cache_bytes: 0,
             ..EngineOptions::default()
         })
@@ -140,7 +145,7 @@ impl Engine {
         OpenOptions {
             fetch: self.shared.options.fetch.clone(),
             hipslist: self.shared.options.hipslist.clone(),
-            sesame: None,
+            sesame: self.shared.options.sesame.clone(),
             deadline,
         }
     }
@@ -182,6 +187,16 @@ impl Engine {
             .surveys
             .lock()
             .map_err(|_| Error::Internal("the survey table was poisoned".into()))
+    }
+
+    /// Finds a named object (see [`crate::resolve_target`]) through the engine's HTTP client
+    /// and disk cache, with the engine's Sesame.
+    pub async fn target(&self, name: &str) -> Result<Target> {
+        let (fetcher, name) = (Arc::clone(&self.shared.fetcher), name.to_string());
+        let sesame = self.shared.options.sesame.clone();
+        let task =
+            runtime().spawn(async move { resolve_with(&name, sesame.as_deref(), &fetcher).await });
+        AbortOnDrop(task).await.and_then(|r| r)
     }
 
     /// [`Engine::survey`], blocking.

@@ -122,3 +122,26 @@ fn a_target_centres_the_render_and_sizes_its_field() {
         card("CD2_2")
     );
 }
+
+#[test]
+fn an_engine_finds_targets_through_its_own_client_and_cache() {
+    let (root, cache) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let server = TestServer::start(root.path());
+    server.fault("SNV?M1", Fault::Body(CRAB.as_bytes().to_vec()), None);
+    let mut options = hipscut::EngineOptions::default();
+    options.fetch = options_fetch(cache.path());
+    options.sesame = Some(format!("{}/sesame", server.url()));
+    let engine = hipscut::Engine::new(options).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let first = runtime.block_on(engine.target("M1")).unwrap();
+    let again = runtime.block_on(engine.target("M1")).unwrap();
+    assert_eq!(
+        (first.source, again.source),
+        (TargetSource::Sesame, TargetSource::Cache)
+    );
+    assert_eq!(server.requests("SNV"), 1);
+}
+
+fn options_fetch(cache: &Path) -> FetchOptions {
+    options("unused", cache).fetch
+}
