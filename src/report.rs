@@ -74,6 +74,8 @@ pub struct Tiles {
     pub failed: usize,
     /// Requests tried again.
     pub retried: u64,
+    /// Split by the projective painter into pieces, being too distorted for one.
+    pub split: usize,
     /// Bytes fetched from servers.
     pub bytes_fetched: u64,
 }
@@ -158,6 +160,7 @@ impl RunReport {
                 missing: s.missing,
                 failed: s.failed,
                 retried: s.retried,
+                split: s.tiles_split,
                 bytes_fetched: s.bytes,
             },
             image: ImageStats {

@@ -835,6 +835,33 @@ fn the_run_report_agrees_with_what_the_server_saw() {
     let image = &report["image"];
     assert!(image["min"].as_f64().unwrap() <= image["max"].as_f64().unwrap());
     assert_eq!(report["painter"], "projective");
+    assert!(count("split") <= count("planned"));
+    // Whole-sky tiles are split by the projective painter; the precise painter splits none.
+    for (painter, split) in [("projective", true), ("precise", false)] {
+        let sky = dir.path().join(format!("{painter}.json"));
+        let o = hipscut(&[
+            "render",
+            "--fov",
+            "360",
+            "--width",
+            "200",
+            "--painter",
+            painter,
+            "-q",
+            "--report",
+            sky.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success());
+        let sky: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&sky).unwrap()).unwrap();
+        assert_eq!(
+            sky["tiles"]["split"].as_u64().unwrap() > 0,
+            split,
+            "{painter}: {sky}"
+        );
+    }
     // The human summary goes to stderr, unless --quiet.
     assert!(stderr(&o).contains("time: resolve"), "{}", stderr(&o));
 }

@@ -106,6 +106,8 @@ pub struct RenderStats {
     pub failures: Vec<String>,
     /// Tiles planned: the buckets of output pixels, and the neighbours their borders read.
     pub tiles_planned: usize,
+    /// Tiles the projective painter split into pieces, being too distorted for one homography.
+    pub tiles_split: usize,
     /// Where the render's time went.
     pub times: StageTimes,
 }
@@ -145,6 +147,7 @@ impl RenderStats {
         self.pixels_precise += other.pixels_precise;
         self.failures.extend(other.failures.iter().cloned());
         self.tiles_planned += other.tiles_planned;
+        self.tiles_split += other.tiles_split;
         self.times.plan += other.times.plan;
         self.times.fetch += other.times.fetch;
         self.times.decode += other.times.decode;
@@ -225,6 +228,7 @@ pub(crate) async fn render_pipelined(
         painter: spec.painter,
         cancelled: AtomicBool::new(false),
         paint_nanos: AtomicU64::new(0),
+        split_tiles: AtomicU64::new(0),
     });
     let mut events = EventLoop {
         sched,
@@ -240,6 +244,7 @@ pub(crate) async fn render_pipelined(
     stats.bytes = counters.bytes.load(Ordering::Relaxed);
     let nanos = |n: &AtomicU64| Duration::from_nanos(n.load(Ordering::Relaxed));
     stats.tiles_planned = tiles_planned;
+    stats.tiles_split = events.ctx.split_tiles.load(Ordering::Relaxed) as usize;
     stats.times = StageTimes {
         resolve: Duration::ZERO,
         encode: Duration::ZERO,
@@ -402,6 +407,9 @@ impl EventLoop<'_> {
             }
             let started = Instant::now();
             let mesh = ctx.mesh(bucket, &tiles).map(Arc::new);
+            if mesh.as_ref().is_some_and(|m| m.pieces > 1) {
+                ctx.split_tiles.fetch_add(1, Ordering::Relaxed);
+            }
             ctx.add_paint_time(started);
             for job in jobs {
                 let (tiles, levels, mesh) = (Arc::clone(&tiles), levels.clone(), mesh.clone());
@@ -443,6 +451,8 @@ struct PaintContext {
     cancelled: AtomicBool,
     /// Time spent painting, summed over jobs (meshes included), nanoseconds.
     paint_nanos: AtomicU64,
+    /// Tiles the projective painter split into pieces, being too distorted for one.
+    split_tiles: AtomicU64,
 }
 
 impl PaintContext {
