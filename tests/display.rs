@@ -40,6 +40,8 @@ fn bound(name: &str) -> u8 {
     match base {
         // The same tables or formulas as matplotlib's, up to its rounding down to bytes.
         "gray" | "hot" | "Greys" | "viridis" | "magma" | "inferno" | "plasma" | "cubehelix" => 2,
+        // Moreland's function, of which matplotlib keeps 33 samples joined by straight lines.
+        "coolwarm" => 3,
         // d3's polynomial fit of matplotlib's table.
         "cividis" => 15,
         // ColorBrewer anchors joined by B-splines in d3, by straight lines in matplotlib.

@@ -10,7 +10,7 @@ import os
 import matplotlib
 
 NAMES = [
-    "gray", "hot", "Greys", "viridis", "magma", "inferno", "plasma", "cividis", "cubehelix",
+    "gray", "hot", "coolwarm", "Greys", "viridis", "magma", "inferno", "plasma", "cividis", "cubehelix",
     "Blues", "Greens", "Oranges", "Purples", "Reds", "BuGn", "BuPu", "GnBu", "OrRd",
     "PuBuGn", "PuBu", "PuRd", "RdPu", "YlGnBu", "YlGn", "YlOrBr", "YlOrRd", "BrBG", "PRGn",
     "PiYG", "PuOr", "RdBu", "RdGy", "RdYlBu", "RdYlGn", "Spectral",

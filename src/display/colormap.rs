@@ -1,7 +1,7 @@
 //! Colormaps by their matplotlib names, taken from the colorous crate (the d3 and ColorBrewer
 //! maps; its viridis, magma, inferno and plasma are matplotlib's own tables, its ColorBrewer
 //! maps are interpolated by B-splines where matplotlib interpolates linearly, and its cividis is
-//! a polynomial fit); `gray` and `hot` are matplotlib's formulas.
+//! a polynomial fit); `gray` and `hot` are matplotlib's formulas, and `coolwarm` Moreland's.
 
 use crate::error::{Error, Result};
 use std::fmt;
@@ -26,6 +26,7 @@ pub struct Colormap {
 enum Map {
     Gray,
     Hot,
+    Coolwarm,
     Gradient(usize),
 }
 
@@ -82,7 +83,7 @@ impl Colormap {
 
     /// Every name accepted (each also with `_r`).
     pub fn names() -> Vec<&'static str> {
-        let mut names = vec!["gray", "hot"];
+        let mut names = vec!["gray", "hot", "coolwarm"];
         names.extend(GRADIENTS.iter().map(|(name, _)| *name));
         names
     }
@@ -91,6 +92,7 @@ impl Colormap {
         match self.map {
             Map::Gray => "gray",
             Map::Hot => "hot",
+            Map::Coolwarm => "coolwarm",
             Map::Gradient(k) => GRADIENTS.get(k).map_or("gray", |(name, _)| name),
         }
     }
@@ -107,6 +109,7 @@ impl Colormap {
                 level((t - 0.365079) / (0.746032 - 0.365079)),
                 level((t - 0.746032) / (1.0 - 0.746032)),
             ],
+            Map::Coolwarm => super::coolwarm::coolwarm(t),
             Map::Gradient(k) => match GRADIENTS.get(k) {
                 Some(("PuOr", gradient)) => gradient.eval_continuous(1.0 - t).into_array(),
                 Some((_, gradient)) => gradient.eval_continuous(t).into_array(),
@@ -150,6 +153,7 @@ impl FromStr for Colormap {
         let map = match base.as_str() {
             "gray" | "grey" => Some(Map::Gray),
             "hot" => Some(Map::Hot),
+            "coolwarm" => Some(Map::Coolwarm),
             _ => GRADIENTS
                 .iter()
                 .position(|(name, _)| name.eq_ignore_ascii_case(&base))

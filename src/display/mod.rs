@@ -2,6 +2,7 @@
 //! with hips2fits's names and defaults. FITS outputs are never displayed: they keep the values.
 
 mod colormap;
+mod coolwarm;
 mod picture;
 
 pub use colormap::Colormap;
