@@ -418,6 +418,22 @@ pub fn run(cli: Cli) -> Result<()> {
 /// Renders and writes the output, then reports.
 fn render_command(args: &RenderArgs, output: &Path, quiet: bool) -> Result<()> {
     let started = std::time::Instant::now();
+    // The side files are checked before any work, so that a bad name costs no render.
+    for path in [&args.report, &args.profile, &args.profile_plot]
+        .into_iter()
+        .flatten()
+    {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() || path.is_dir() {
+            anyhow::bail!(
+                "cannot write {}: no such folder, or it is a folder",
+                path.display()
+            );
+        }
+    }
     let open = args.fetch.options();
     let profiler = (args.profile.is_some() || args.profile_plot.is_some())
         .then(|| Profiler::start(std::time::Duration::from_millis(100)));

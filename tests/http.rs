@@ -67,7 +67,11 @@ fn render_from(location: &str, opts: &OpenOptions) -> Rendered {
 }
 
 fn local_render(dir: &Path) -> Raster {
-    render_from(dir.to_str().unwrap(), &options(Path::new("/nonexistent"))).image
+    // A local survey needs no cache: none is opened (nothing is written outside the test's
+    // folders).
+    let mut opts = options(dir);
+    opts.fetch.use_cache = false;
+    render_from(dir.to_str().unwrap(), &opts).image
 }
 
 /// Every cached tile decodes, no temporary file is left, and `absent` is not cached as a tile.
