@@ -92,3 +92,35 @@ fn an_engine_composite_of_one_survey_thrice_is_grey_with_three_renders_of_figure
     let tiles = |s: &hipscut::RenderStats| s.local + s.from_memory;
     assert_eq!(tiles(&rgb.stats), 3 * tiles(&alone.stats));
 }
+
+mod support;
+
+#[test]
+fn fits_outputs_keep_the_tiles_unit_fresh_from_memory_and_gzipped() {
+    use hipscut::{Engine, EngineOptions, OutputFormat, RenderRequest, View};
+    for gzip in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = support::AnalyticSurvey {
+            gzip,
+            ..Default::default()
+        }
+        .write(dir.path());
+        let engine = Engine::new(EngineOptions::default()).unwrap();
+        let survey = engine
+            .survey_blocking(Some(root.to_str().unwrap()))
+            .unwrap();
+        let request = RenderRequest::new(View::default().centre(30.0, 20.0).fov(40.0).size(32, 32));
+        for pass in ["fresh", "from memory"] {
+            let rendered = engine.render_blocking(&survey, &request).unwrap();
+            assert_eq!(
+                rendered.stats.unit.as_deref(),
+                Some("MJy/sr"),
+                "{pass}, gzip {gzip}"
+            );
+            let mut fits = Vec::new();
+            rendered.encode(OutputFormat::Fits, &mut fits).unwrap();
+            let header = String::from_utf8_lossy(&fits[..2880 * 2]).into_owned();
+            assert!(header.contains("BUNIT   = 'MJy/sr "), "{pass}: {header}");
+        }
+    }
+}

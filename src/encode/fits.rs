@@ -79,6 +79,19 @@ pub(crate) fn write_fits(rendered: &Rendered, path: &Path) -> Result<()> {
         ),
     ]);
     let meta = &rendered.provenance;
+    // A composite's bands may have different units: BUNIT is for one band's values.
+    let unit = rendered
+        .stats
+        .unit
+        .as_deref()
+        .filter(|_| rendered.image.channels == 1);
+    if let Some(unit) = unit {
+        cards.push(described(
+            "BUNIT",
+            CardValue::Text(unit),
+            "of the survey's tiles",
+        ));
+    }
     // DATE comes from the survey, not the clock, so that a render's bytes never change.
     let date = meta.release_date.as_deref().and_then(fits_date);
     if let Some(date) = &date {

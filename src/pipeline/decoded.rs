@@ -6,6 +6,7 @@ use super::scheduler::{Held, Need, Resolution};
 use super::workers::{panic_message, Workers};
 use crate::error::{Error, Result};
 use crate::fetch::{tile_max_bytes, Backend, FetchCounters, Origin, Outcome};
+use crate::fits::unit_of;
 use crate::store::{decode_allsky, decode_tile};
 use crate::tile::{allsky_path, Shape, TileFormat};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,6 +27,8 @@ pub(crate) struct TileKey {
 pub(crate) struct Decoded {
     held: Option<Held>,
     origin: Origin,
+    /// The `BUNIT` of a FITS tile.
+    unit: Option<Arc<str>>,
 }
 
 impl Decoded {
@@ -54,6 +57,8 @@ pub(crate) struct TileFetch {
     pub order_max: u8,
     /// The render's own counters: retries and bytes of the fetches it made.
     pub counters: Arc<FetchCounters>,
+    /// The unit (`BUNIT`) of the first FITS tile the render got that names one.
+    pub unit: std::sync::OnceLock<Arc<str>>,
 }
 
 impl DecodedTiles {
@@ -84,6 +89,9 @@ impl DecodedTiles {
             Ok(entry) => {
                 let fresh = entry.is_fresh();
                 let decoded = entry.into_value();
+                if let Some(unit) = &decoded.unit {
+                    let _ = fetch.unit.set(Arc::clone(unit));
+                }
                 match decoded.held {
                     Some(held) if fresh => Resolution::Held(held, decoded.origin),
                     Some(held) => Resolution::Held(held, Origin::Memory),
@@ -113,7 +121,11 @@ async fn fetch_and_decode(
             Err(Some(reason)) => return Err(reason),
             Err(None) => {
                 let origin = Origin::Network;
-                return Ok(Decoded { held: None, origin });
+                return Ok(Decoded {
+                    held: None,
+                    origin,
+                    unit: None,
+                });
             }
         };
         if let Some(hook) = &workers.decode_hook {
@@ -124,8 +136,12 @@ async fn fetch_and_decode(
             .run(move || {
                 let started = Instant::now();
                 let held = decode(&job, need, order, &bytes, &path);
+                let unit = (job.format == TileFormat::Fits && matches!(need, Need::Tile(_)))
+                    .then(|| unit_of(&bytes))
+                    .flatten()
+                    .map(Arc::<str>::from);
                 add_time(&job.counters.decode_nanos, started);
-                let held = held?;
+                let held = (held?, unit);
                 if origin == Origin::Network {
                     job.backend.remember(&path, &bytes);
                 }
@@ -133,9 +149,9 @@ async fn fetch_and_decode(
             })
             .await;
         match decoded {
-            Ok(held) => {
+            Ok((held, unit)) => {
                 let held = Some(held);
-                return Ok(Decoded { held, origin });
+                return Ok(Decoded { held, origin, unit });
             }
             Err(_) if !fresh && origin != Origin::Local => {
                 fetch.counters.retried.fetch_add(1, Ordering::Relaxed);

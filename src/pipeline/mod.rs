@@ -104,6 +104,8 @@ pub struct RenderStats {
     pub pixels_precise: u64,
     /// Why tiles failed, in the order they did.
     pub failures: Vec<String>,
+    /// The unit of the values (`BUNIT` of the survey's FITS tiles), where the tiles name one.
+    pub unit: Option<String>,
     /// Tiles planned: the buckets of output pixels, and the neighbours their borders read.
     pub tiles_planned: usize,
     /// Tiles the projective painter split into pieces, being too distorted for one homography.
@@ -147,6 +149,7 @@ impl RenderStats {
         self.pixels_precise += other.pixels_precise;
         self.failures.extend(other.failures.iter().cloned());
         self.tiles_planned += other.tiles_planned;
+        self.unit = self.unit.take().or_else(|| other.unit.clone());
         self.tiles_split += other.tiles_split;
         self.times.plan += other.times.plan;
         self.times.fetch += other.times.fetch;
@@ -196,6 +199,7 @@ pub(crate) async fn render_pipelined(
             tile_width: p.tile_width as usize,
             order_max: p.order_max,
             counters: Arc::clone(&counters),
+            unit: std::sync::OnceLock::new(),
         }),
         survey: survey.uid,
         permits: Arc::new(Semaphore::new(concurrency)),
@@ -243,6 +247,7 @@ pub(crate) async fn render_pipelined(
     stats.retried += counters.retried();
     stats.bytes = counters.bytes.load(Ordering::Relaxed);
     let nanos = |n: &AtomicU64| Duration::from_nanos(n.load(Ordering::Relaxed));
+    stats.unit = events.fetching.fetch.unit.get().map(|u| u.to_string());
     stats.tiles_planned = tiles_planned;
     stats.tiles_split = events.ctx.split_tiles.load(Ordering::Relaxed) as usize;
     stats.times = StageTimes {

@@ -97,6 +97,7 @@ pub fn fits_f32(width: usize, height: usize, file_rows: &[f32]) -> Vec<u8> {
         "NAXIS   =                    2".to_string(),
         format!("NAXIS1  = {width:>20}"),
         format!("NAXIS2  = {height:>20}"),
+        "BUNIT   = 'MJy/sr'".to_string(),
         "END".to_string(),
     ];
     let mut out: Vec<u8> = cards
