@@ -6,8 +6,11 @@
 //! explore small images (fast to decode) and every decoder path. Each entry says whether the
 //! input was accepted all the way through (the tests check that every seed is).
 
-use hipscut::internals::{decode_allsky, decode_raster, parse_list, Shape};
-use hipscut::{Properties, TileFormat, WcsHeader};
+use hipscut::internals::{decode_allsky, decode_raster, parse_list, sesame_position, Shape};
+use hipscut::{
+    parse_latitude, parse_longitude, Colormap, Cuts, Frame, Properties, Rgb, Sources, TileFormat,
+    WcsHeader,
+};
 
 /// `properties` files and HiPS lists.
 pub fn properties(data: &[u8]) -> bool {
@@ -81,6 +84,32 @@ pub fn wcs_header(data: &[u8]) -> bool {
                 let _ = g.sky_to_pixel(v);
             }
         }
+    }
+    accepted
+}
+
+/// What users type and servers answer about display and targets: angles, cuts, colormaps,
+/// colours, composite lists, and Sesame's XML.
+pub fn user_words(data: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(data);
+    let mut accepted = false;
+    for frame in [Frame::Icrs, Frame::Galactic] {
+        if let Ok(lon) = parse_longitude(&text, frame) {
+            assert!((0.0..360.0).contains(&lon), "{text}: {lon}");
+            accepted = true;
+        }
+    }
+    if let Ok(lat) = parse_latitude(&text) {
+        assert!((-90.0..=90.0).contains(&lat), "{text}: {lat}");
+        accepted = true;
+    }
+    accepted |= text.parse::<Cuts>().is_ok();
+    accepted |= text.parse::<Colormap>().is_ok();
+    accepted |= text.parse::<Rgb>().is_ok();
+    accepted |= Sources::rgb(&text).is_ok();
+    if let Some((ra, dec)) = sesame_position(&text) {
+        assert!((0.0..360.0).contains(&ra) && (-90.0..=90.0).contains(&dec));
+        accepted = true;
     }
     accepted
 }

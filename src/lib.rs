@@ -103,6 +103,11 @@ pub mod internals {
         allsky_grid_columns, cell_of_pixel, decode_raster, slice_allsky, Shape, TileId,
     };
 
+    /// The J2000 position in a Sesame answer.
+    pub fn sesame_position(xml: &str) -> Option<(f64, f64)> {
+        crate::target::position_in(xml)
+    }
+
     /// The geometry of a view whose every choice is made.
     pub fn geometry_of_view(view: &ResolvedView) -> crate::Result<crate::OutputGeometry> {
         crate::OutputGeometry::from_view(view)

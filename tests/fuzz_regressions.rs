@@ -15,6 +15,7 @@ const TARGETS: &[(&str, Entry)] = &[
     ("picture_tile", entries::picture_tile),
     ("allsky", entries::allsky),
     ("wcs_header", entries::wcs_header),
+    ("user_words", entries::user_words),
 ];
 
 fn inputs(kind: &str, target: &str) -> Vec<(String, Vec<u8>)> {
