@@ -4,10 +4,11 @@ use crate::progress::Bars;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use hipscut::{
-    parse_latitude, parse_longitude, render_to_file, resolve_target, write_profile_csv,
-    write_profile_plot, Band, Colormap, Cut, Cuts, Depth, Display, FetchOptions, Field, Frame,
-    HipsRecord, Interpolation, OpenOptions, Painter, Profiler, Projection, RenderRequest, Rendered,
-    Rgb, RunReport, Sources, Stretch, Survey, TargetSource, TileFormat, View, WcsHeader,
+    parse_latitude, parse_longitude, render_to_file, resolve_target, run_batch, write_profile_csv,
+    write_profile_plot, Band, BatchOptions, Colormap, Cut, Cuts, Depth, Display, Engine,
+    EngineOptions, FetchOptions, Field, Frame, HipsRecord, Interpolation, OpenOptions, Painter,
+    Profiler, Projection, RenderRequest, Rendered, Rgb, RunReport, Sources, Stretch, Survey,
+    TargetSource, TileFormat, View, WcsHeader,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -30,6 +31,9 @@ pub struct Cli {
 pub enum Command {
     /// Render a field of the sky into a FITS, PNG or JPEG image.
     Render(Box<RenderArgs>),
+    /// Render every field of a list (CSV with a header line, or JSON Lines; - for standard
+    /// input) through one engine: resumable, each field's outcome in batch-report.jsonl.
+    Batch(Box<BatchArgs>),
     /// List the surveys of the HiPS list (built-in, or --hipslist) whose ID, title or regime
     /// hold every word.
     Surveys {
@@ -138,6 +142,68 @@ pub struct RenderArgs {
     pub display: DisplayArgs,
     #[command(flatten)]
     pub fetch: FetchArgs,
+}
+
+/// `hipscut batch`: the list, where outputs go, and the defaults of the columns rows lack.
+#[derive(clap::Args, Debug)]
+pub struct BatchArgs {
+    /// The field list: CSV or JSON Lines, - for standard input.
+    pub list: PathBuf,
+    /// Where outputs, batch-report.jsonl and batch-manifest.jsonl go.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
+    /// Default column values, as `COLUMN=VALUE` (survey=CDS/P/DSS2/red, fov=0.5, format=fits,
+    /// cmap=viridis, …); a row's own column wins.
+    #[arg(long = "set", value_name = "COLUMN=VALUE")]
+    pub set: Vec<String>,
+    /// Render fields whose output is already there.
+    #[arg(long)]
+    pub force: bool,
+    /// Stop at the first failed field.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Render only the rows whose index is K modulo N [default: from a Slurm job array, or a
+    /// Kubernetes indexed Job with --shard-count].
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// The number of shards of a Kubernetes indexed Job (JOB_COMPLETION_INDEX gives K).
+    #[arg(long, value_name = "N")]
+    pub shard_count: Option<u64>,
+    /// Fields rendered at once.
+    #[arg(long, default_value_t = 8, value_parser = concurrency)]
+    pub jobs: u32,
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+impl BatchArgs {
+    /// The shard to render: --shard, else the scheduler's environment.
+    fn shard(&self) -> Result<Option<(u64, u64)>> {
+        let env = |k: &str| {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        let (k, n) = if let Some(spec) = &self.shard {
+            let (k, n) = spec.split_once('/').unwrap_or((spec, ""));
+            (k.trim().parse().ok(), n.trim().parse().ok())
+        } else if let (Some(id), Some(count)) =
+            (env("SLURM_ARRAY_TASK_ID"), env("SLURM_ARRAY_TASK_COUNT"))
+        {
+            (
+                Some(id.saturating_sub(env("SLURM_ARRAY_TASK_MIN").unwrap_or(0))),
+                Some(count),
+            )
+        } else if let (Some(index), Some(count)) = (env("JOB_COMPLETION_INDEX"), self.shard_count) {
+            (Some(index), Some(count))
+        } else {
+            return Ok(None);
+        };
+        match (k, n) {
+            (Some(k), Some(n)) if n > 0 && k < n => Ok(Some((k, n))),
+            _ => anyhow::bail!("the shard must be K/N with 0 ≤ K < N"),
+        }
+    }
 }
 
 /// How PNG and JPEG outputs show the values (hips2fits's names and defaults).
@@ -391,6 +457,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Some(output) if !args.dry_run => render_command(&args, output, cli.quiet),
             _ => dry_run(&args),
         },
+        Command::Batch(args) => batch_command(&args, cli.quiet),
         Command::Surveys { words, fetch } => {
             let found =
                 Survey::search(&words, &fetch.options()).context("cannot read the HiPS list")?;
@@ -468,6 +535,60 @@ fn render_command(args: &RenderArgs, output: &Path, quiet: bool) -> Result<()> {
     }
     for failure in &rendered.stats.failures {
         eprintln!("warning: {failure}");
+    }
+    Ok(())
+}
+
+/// Runs a batch and reports it.
+fn batch_command(args: &BatchArgs, quiet: bool) -> Result<()> {
+    let open = args.fetch.options();
+    let mut options = EngineOptions::default();
+    options.fetch = open.fetch.clone();
+    options.hipslist = open.hipslist.clone();
+    options.sesame = open.sesame.clone();
+    let engine = Engine::new(options)?;
+    let mut batch = BatchOptions::new(&args.out_dir);
+    for pair in &args.set {
+        let (column, value) = pair
+            .split_once('=')
+            .with_context(|| format!("--set `{pair}` is not COLUMN=VALUE"))?;
+        batch
+            .defaults
+            .push((column.trim().to_ascii_lowercase(), value.trim().to_string()));
+    }
+    batch.force = args.force;
+    batch.fail_fast = args.fail_fast;
+    batch.shard = args.shard()?;
+    batch.in_flight = args.jobs as usize;
+    let summary = run_batch(&engine, &args.list, &batch)
+        .with_context(|| format!("cannot run the batch {}", args.list.display()))?;
+    engine.settle_cache();
+    let (_, rss) = hipscut::process_usage();
+    if !quiet || summary.failed > 0 {
+        eprintln!(
+            "{} field(s): {} rendered, {} already there, {} failed, in {:.1} s ({:.1} fields/s, \
+             {:.2} tiles fetched a field, peak RSS {} MiB)",
+            summary.fields,
+            summary.rendered,
+            summary.skipped,
+            summary.failed,
+            summary.seconds,
+            summary.rendered as f64 / summary.seconds.max(1e-9),
+            summary.tiles_fetched as f64 / summary.rendered.max(1) as f64,
+            rss.map_or(0, |b| b >> 20)
+        );
+    }
+    if summary.failed > 0 {
+        return Err(hipscut::Error::FieldsFailed {
+            failed: summary.failed,
+            fields: summary.fields,
+            report: args
+                .out_dir
+                .join(hipscut::BATCH_REPORT)
+                .display()
+                .to_string(),
+        }
+        .into());
     }
     Ok(())
 }

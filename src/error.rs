@@ -148,6 +148,16 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// Some fields of a batch failed (each is in the batch report).
+    #[error("{failed} of {fields} field(s) failed; each failure is in {report}")]
+    FieldsFailed {
+        /// Fields that failed.
+        failed: usize,
+        /// Fields of the batch.
+        fields: usize,
+        /// The batch report.
+        report: String,
+    },
     /// The image could not be encoded (into memory or a writer).
     #[error("cannot encode the image as {format}: {reason}")]
     Encode {
@@ -174,6 +184,8 @@ pub enum ErrorKind {
     NotFound,
     /// A bug in hipscut.
     Internal,
+    /// Part of the work failed and the rest was done (a batch with failed fields).
+    Partial,
 }
 
 impl ErrorKind {
@@ -185,6 +197,7 @@ impl ErrorKind {
             ErrorKind::Unreachable => 3,
             ErrorKind::NotFound => 4,
             ErrorKind::Internal => 70,
+            ErrorKind::Partial => 1,
         }
     }
 }
@@ -214,6 +227,7 @@ impl Error {
             | Error::EmptyRender { .. }
             | Error::UnknownTarget { .. } => ErrorKind::NotFound,
             Error::Internal(_) | Error::Encode { .. } => ErrorKind::Internal,
+            Error::FieldsFailed { .. } => ErrorKind::Partial,
         }
     }
 

@@ -39,6 +39,7 @@
 // open, so that what they reach may stay `pub`).
 #![cfg_attr(feature = "internals", warn(unreachable_pub))]
 
+mod batch;
 mod cache;
 mod composite;
 mod coordinates;
@@ -66,6 +67,10 @@ mod survey;
 mod target;
 mod tile;
 
+pub use batch::{
+    run_batch, BatchOptions, BatchSummary, COLUMNS as BATCH_COLUMNS,
+    MANIFEST_NAME as BATCH_MANIFEST, REPORT_NAME as BATCH_REPORT,
+};
 pub use composite::Sources;
 pub use coordinates::{parse_latitude, parse_longitude};
 pub use display::{Band, Colormap, Cut, Cuts, Depth, Display, Rgb, Stretch};
