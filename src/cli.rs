@@ -1,14 +1,14 @@
 //! The command line: argument definitions and their translation into library calls.
 
-use crate::progress::Bars;
+use crate::progress::{Bars, FieldBar};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use hipscut::{
-    parse_latitude, parse_longitude, render_to_file, resolve_target, run_batch, write_profile_csv,
-    write_profile_plot, Band, BatchOptions, Colormap, Cut, Cuts, Depth, Display, Engine,
-    EngineOptions, FetchOptions, Field, Frame, HipsRecord, Interpolation, OpenOptions, Painter,
-    Profiler, Projection, RenderRequest, Rendered, Rgb, RunReport, Sources, Stretch, Survey,
-    TargetSource, TileFormat, View, WcsHeader,
+    merge_reports, parse_latitude, parse_longitude, render_to_file, resolve_target, run_batch,
+    write_profile_csv, write_profile_plot, Band, BatchOptions, Colormap, Cut, Cuts, Depth, Display,
+    Engine, EngineOptions, FetchOptions, Field, Frame, HipsRecord, Interpolation, OpenOptions,
+    Painter, Profiler, Projection, RenderRequest, Rendered, Rgb, RunReport, Sources, Stretch,
+    Survey, TargetSource, TileFormat, View, WcsHeader,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -148,7 +148,11 @@ pub struct RenderArgs {
 #[derive(clap::Args, Debug)]
 pub struct BatchArgs {
     /// The field list: CSV or JSON Lines, - for standard input.
-    pub list: PathBuf,
+    #[arg(required_unless_present = "merge_reports")]
+    pub list: Option<PathBuf>,
+    /// Instead of rendering, join the reports of these shards' folders into --out-dir's.
+    #[arg(long, value_name = "DIR", num_args = 1.., conflicts_with = "list")]
+    pub merge_reports: Vec<PathBuf>,
     /// Where outputs, batch-report.jsonl and batch-manifest.jsonl go.
     #[arg(long, value_name = "DIR")]
     pub out_dir: PathBuf,
@@ -541,6 +545,12 @@ fn render_command(args: &RenderArgs, output: &Path, quiet: bool) -> Result<()> {
 
 /// Runs a batch and reports it.
 fn batch_command(args: &BatchArgs, quiet: bool) -> Result<()> {
+    let Some(list) = &args.list else {
+        let (ok, skipped, failed) = merge_reports(&args.merge_reports, &args.out_dir)
+            .context("cannot merge the reports")?;
+        eprintln!("merged: {ok} rendered, {skipped} already there, {failed} failed");
+        return Ok(());
+    };
     let open = args.fetch.options();
     let mut options = EngineOptions::default();
     options.fetch = open.fetch.clone();
@@ -560,8 +570,10 @@ fn batch_command(args: &BatchArgs, quiet: bool) -> Result<()> {
     batch.fail_fast = args.fail_fast;
     batch.shard = args.shard()?;
     batch.in_flight = args.jobs as usize;
-    let summary = run_batch(&engine, &args.list, &batch)
-        .with_context(|| format!("cannot run the batch {}", args.list.display()))?;
+    let bar = std::sync::Arc::new(FieldBar::new(quiet));
+    let summary = run_batch(&engine, list, &batch, bar.clone());
+    bar.finish();
+    let summary = summary.with_context(|| format!("cannot run the batch {}", list.display()))?;
     engine.settle_cache();
     let (_, rss) = hipscut::process_usage();
     if !quiet || summary.failed > 0 {

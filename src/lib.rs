@@ -68,8 +68,9 @@ mod target;
 mod tile;
 
 pub use batch::{
-    run_batch, BatchOptions, BatchSummary, COLUMNS as BATCH_COLUMNS,
-    MANIFEST_NAME as BATCH_MANIFEST, REPORT_NAME as BATCH_REPORT,
+    merge_reports, run_batch, BatchOptions, BatchProgress, BatchSummary, FieldOutcome,
+    NoBatchProgress, COLUMNS as BATCH_COLUMNS, MANIFEST_NAME as BATCH_MANIFEST,
+    REPORT_NAME as BATCH_REPORT,
 };
 pub use composite::Sources;
 pub use coordinates::{parse_latitude, parse_longitude};

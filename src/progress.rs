@@ -1,6 +1,6 @@
 //! Progress bars on stderr for fetching and painting (hidden when stderr is not a terminal).
 
-use hipscut::{Profiler, Progress, Sample};
+use hipscut::{BatchProgress, FieldOutcome, Profiler, Progress, Sample};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Two bars: tiles resolved, and pixels painted; and the profiler's stage marks, if one runs.
@@ -78,5 +78,51 @@ impl Progress for Bars {
         } else {
             let _ = self.multi.println(format!("hipscut: {notice}"));
         }
+    }
+}
+
+/// The bar of `hipscut batch`: fields done of all, rate, time left, tiles fetched and cached.
+pub struct FieldBar {
+    bar: ProgressBar,
+    fetched: std::sync::atomic::AtomicUsize,
+    cached: std::sync::atomic::AtomicUsize,
+}
+
+impl FieldBar {
+    /// A bar on stderr, or hidden when `quiet`.
+    pub fn new(quiet: bool) -> Self {
+        let bar = if quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(0)
+        };
+        let style =
+            ProgressStyle::with_template("fields {bar:30} {pos}/{len} {per_sec} ETA {eta} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        FieldBar {
+            bar,
+            fetched: 0.into(),
+            cached: 0.into(),
+        }
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl BatchProgress for FieldBar {
+    fn fields_planned(&self, fields: usize) {
+        self.bar.set_length(fields as u64);
+    }
+    fn field_done(&self, outcome: &FieldOutcome) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let fetched =
+            self.fetched.fetch_add(outcome.tiles_fetched, Relaxed) + outcome.tiles_fetched;
+        let cached = self.cached.fetch_add(outcome.tiles_cached, Relaxed) + outcome.tiles_cached;
+        self.bar
+            .set_message(format!("tiles: {fetched} fetched, {cached} from caches"));
+        self.bar.inc(1);
     }
 }

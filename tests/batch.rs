@@ -210,6 +210,120 @@ fn four_shards_over_one_cache_make_the_whole_set_once() {
     let mut want: Vec<String> = (0..10).map(|k| format!("f{k}")).collect();
     want.sort();
     assert_eq!(names, want, "every field once");
+    // The shards' reports joined: every field once; a shard given twice is refused.
+    let shards: Vec<String> = (0..4)
+        .map(|k| out.join(format!("s{k}")).display().to_string())
+        .collect();
+    let merged = out.join("all");
+    let mut args = vec!["--out-dir", merged.to_str().unwrap(), "--merge-reports"];
+    args.extend(shards.iter().map(String::as_str));
+    let o = batch(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(report(&merged).len(), 10);
+    args.push(shards[0].as_str());
+    assert_eq!(batch(&args).status.code(), Some(2));
     let o = batch(&[list.to_str().unwrap(), "--out-dir", "x", "--shard", "4/4"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_batch_killed_half_way_resumes_to_the_same_files_rendering_none_twice() {
+    use support::server::Fault;
+    let dir = tempfile::tempdir().unwrap();
+    let survey = AnalyticSurvey::default().write(dir.path());
+    let server = TestServer::start(&survey);
+    // Slow tiles, so that the batch is still running when it is killed.
+    server.fault(
+        "Norder",
+        Fault::Latency(std::time::Duration::from_millis(150)),
+        None,
+    );
+    let list = dir.path().join("list.csv");
+    let mut csv = String::from("name,ra,dec\n");
+    for k in 0..24 {
+        csv.push_str(&format!(
+            "f{k},{},{}\n",
+            15.0 * k as f64,
+            -60.0 + 5.0 * k as f64
+        ));
+    }
+    std::fs::write(&list, csv).unwrap();
+    let args = |out: &Path| {
+        vec![
+            "batch".to_string(),
+            list.display().to_string(),
+            "--out-dir".into(),
+            out.display().to_string(),
+            "--set".into(),
+            format!("survey={}", server.url()),
+            "--set".into(),
+            "width=32".into(),
+            "--set".into(),
+            "fov=10".into(),
+            "--jobs".into(),
+            "2".into(),
+            "--no-cache".into(),
+            "-q".into(),
+        ]
+    };
+    let whole = dir.path().join("whole");
+    let o = Command::new(env!("CARGO_BIN_EXE_hipscut"))
+        .args(args(&whole))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cut = dir.path().join("cut");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hipscut"))
+        .args(args(&cut))
+        .spawn()
+        .unwrap();
+    let outputs = |d: &Path| -> usize {
+        std::fs::read_dir(d)
+            .map(|e| {
+                e.flatten()
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "png"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let start = std::time::Instant::now();
+    while outputs(&cut) < 4 && start.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let before: BTreeSet<String> = report(&cut)
+        .iter()
+        .filter(|l| l["status"] == "ok")
+        .map(|l| l["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        before.len() < 24,
+        "killed before the end ({} done)",
+        before.len()
+    );
+    std::fs::remove_file(cut.join("batch-report.jsonl")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_hipscut"))
+        .args(args(&cut))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let after: BTreeSet<String> = report(&cut)
+        .iter()
+        .filter(|l| l["status"] == "ok")
+        .map(|l| l["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        before.is_disjoint(&after),
+        "rendered twice: {:?}",
+        before.intersection(&after)
+    );
+    for k in 0..24 {
+        let name = format!("f{k}.png");
+        let (a, b) = (
+            std::fs::read(whole.join(&name)).unwrap(),
+            std::fs::read(cut.join(&name)),
+        );
+        assert_eq!(Some(a), b.ok(), "{name} differs");
+    }
 }

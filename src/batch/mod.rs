@@ -61,6 +61,30 @@ impl BatchOptions {
     }
 }
 
+/// What a batch tells as it goes: a progress bar's feed.
+pub trait BatchProgress: Send + Sync {
+    /// The batch has `fields` fields (of this shard).
+    fn fields_planned(&self, _fields: usize) {}
+    /// A field ended.
+    fn field_done(&self, _outcome: &FieldOutcome) {}
+}
+
+/// A batch progress that shows nothing.
+pub struct NoBatchProgress;
+impl BatchProgress for NoBatchProgress {}
+
+/// How one field ended.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct FieldOutcome {
+    /// `ok`, `skipped` or `failed`.
+    pub status: &'static str,
+    /// Tiles it fetched from servers.
+    pub tiles_fetched: usize,
+    /// Tiles it took from the disk cache or from memory.
+    pub tiles_cached: usize,
+}
+
 /// What a batch did.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
@@ -83,7 +107,12 @@ pub struct BatchSummary {
 /// input) through `engine`. Rows with the same name are an error before any work. Each
 /// field's outcome is a line of [`REPORT_NAME`]; a failed field does not stop the others
 /// unless `fail_fast`.
-pub fn run_batch(engine: &Engine, input: &Path, opts: &BatchOptions) -> Result<BatchSummary> {
+pub fn run_batch(
+    engine: &Engine,
+    input: &Path,
+    opts: &BatchOptions,
+    progress: Arc<dyn BatchProgress>,
+) -> Result<BatchSummary> {
     std::fs::create_dir_all(&opts.out_dir).map_err(|e| Error::io(&opts.out_dir, e))?;
     let list = list_file(input, &opts.out_dir)?;
     let defaults = Row {
@@ -92,7 +121,7 @@ pub fn run_batch(engine: &Engine, input: &Path, opts: &BatchOptions) -> Result<B
     };
     field_of(&Row::default(), &defaults, 0)
         .map_err(|e| Error::invalid(format!("the default {e}")))?;
-    check_names(list.path(), &defaults)?;
+    progress.fields_planned(check_names(list.path(), &defaults, opts.shard)?);
     let done = read_manifest(&opts.out_dir.join(MANIFEST_NAME));
     let run = Arc::new(Run {
         engine: engine.clone(),
@@ -102,6 +131,7 @@ pub fn run_batch(engine: &Engine, input: &Path, opts: &BatchOptions) -> Result<B
         manifest: Mutex::new(append(&opts.out_dir.join(MANIFEST_NAME))?),
         stop: AtomicBool::new(false),
         summary: Mutex::new(BatchSummary::default()),
+        progress,
     });
     let started = Instant::now();
     let reader =
@@ -111,6 +141,49 @@ pub fn run_batch(engine: &Engine, input: &Path, opts: &BatchOptions) -> Result<B
     let mut summary = run.summary.lock().map(|s| s.clone()).unwrap_or_default();
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// Joins the reports of shards (each folder's [`REPORT_NAME`]) into `into`'s, atomically;
+/// returns how many fields ended ok, skipped and failed, and refuses a field that two shards
+/// both rendered.
+pub fn merge_reports(shards: &[PathBuf], into: &Path) -> Result<(usize, usize, usize)> {
+    let mut lines = Vec::new();
+    let mut names: HashMap<String, PathBuf> = HashMap::new();
+    let (mut ok, mut skipped, mut failed) = (0, 0, 0);
+    for dir in shards {
+        let path = dir.join(REPORT_NAME);
+        let text =
+            crate::files::read_regular_file(&path, 1 << 30).map_err(|e| Error::io(&path, e))?;
+        for line in String::from_utf8_lossy(&text)
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
+            let v: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+                Error::invalid(format!("{}: not a report line: {e}", path.display()))
+            })?;
+            match v["status"].as_str() {
+                Some("ok") => ok += 1,
+                Some("skipped") => skipped += 1,
+                _ => failed += 1,
+            }
+            if let Some(name) = v["name"].as_str() {
+                if let Some(other) = names.insert(name.to_string(), dir.clone()) {
+                    return Err(Error::invalid(format!(
+                        "the field `{name}` is in the reports of {} and {}",
+                        other.display(),
+                        dir.display()
+                    )));
+                }
+            }
+            lines.push(line.to_string());
+        }
+    }
+    std::fs::create_dir_all(into).map_err(|e| Error::io(into, e))?;
+    let merged = into.join(REPORT_NAME);
+    crate::encode::write_atomically(&merged, |tmp| {
+        std::fs::write(tmp, lines.join("\n") + "\n").map_err(|e| Error::io(tmp, e))
+    })?;
+    Ok((ok, skipped, failed))
 }
 
 /// The list as a file that can be read twice: `input`, or standard input copied beside the
@@ -138,11 +211,15 @@ impl ListFile {
     }
 }
 
-/// Refuses a list in which two rows would write the same file.
-fn check_names(list: &Path, defaults: &Row) -> Result<()> {
+/// Refuses a list in which two rows would write the same file; returns the rows of the shard.
+fn check_names(list: &Path, defaults: &Row, shard: Option<(u64, u64)>) -> Result<usize> {
     let file = std::fs::File::open(list).map_err(|e| Error::io(list, e))?;
     let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut in_shard = 0;
     for (index, row) in rows(BufReader::new(file)).enumerate() {
+        if shard.is_none_or(|(k, n)| index as u64 % n == k) {
+            in_shard += 1;
+        }
         let Ok(row) = row else { continue };
         let names = COLUMNS.first().map_or(&[][..], |(_, n)| *n);
         let name = row
@@ -157,7 +234,7 @@ fn check_names(list: &Path, defaults: &Row) -> Result<()> {
             )));
         }
     }
-    Ok(())
+    Ok(in_shard)
 }
 
 /// The manifest's finished fields: name → parameters' digest.
@@ -195,6 +272,7 @@ struct Run {
     manifest: Mutex<std::fs::File>,
     stop: AtomicBool,
     summary: Mutex<BatchSummary>,
+    progress: Arc<dyn BatchProgress>,
 }
 
 impl Run {
@@ -252,6 +330,7 @@ impl Run {
                     "line": line, "status": "failed", "kind": "bad row", "error": reason,
                 }));
                 self.count(|s| s.failed += 1);
+                self.tell("failed", 0, 0);
                 return self.failed();
             }
         };
@@ -263,6 +342,7 @@ impl Run {
         let unchanged = self.done.get(&field.name) == Some(&field.key);
         if !self.opts.force && unchanged && output.is_file() {
             self.count(|s| s.skipped += 1);
+            self.tell("skipped", 0, 0);
             return self.record(&serde_json::json!({
                 "name": field.name, "line": field.line, "status": "skipped",
                 "output": output.display().to_string(),
@@ -276,7 +356,7 @@ impl Run {
                     sum.rendered += 1;
                     sum.tiles_fetched += s.fetched;
                 });
-                self.record_manifest(&field, &output);
+                self.tell("ok", s.fetched, s.from_cache + s.from_memory);
                 self.record(&serde_json::json!({
                     "name": field.name, "line": field.line, "status": "ok",
                     "output": output.display().to_string(),
@@ -293,6 +373,7 @@ impl Run {
                     "kind": format!("{:?}", e.kind()), "error": e.to_string(),
                     "seconds": started.elapsed().as_secs_f64(),
                 }));
+                self.tell("failed", 0, 0);
                 self.failed();
             }
         }
@@ -324,10 +405,21 @@ impl Run {
                 self.engine.render_rgb([&r, &g, &b], &request).await?
             }
         };
+        // The manifest first: a field killed before its output is whole has no output, so
+        // it is rendered again; a field whose output is there is in the manifest.
+        self.record_manifest(field, output);
         let path = output.to_path_buf();
         tokio::task::spawn_blocking(move || rendered.write_file(&path).map(|()| rendered))
             .await
             .map_err(|e| Error::Internal(e.to_string()))?
+    }
+
+    fn tell(&self, status: &'static str, tiles_fetched: usize, tiles_cached: usize) {
+        self.progress.field_done(&FieldOutcome {
+            status,
+            tiles_fetched,
+            tiles_cached,
+        });
     }
 
     fn failed(&self) {
