@@ -327,3 +327,45 @@ fn a_batch_killed_half_way_resumes_to_the_same_files_rendering_none_twice() {
         assert_eq!(Some(a), b.ok(), "{name} differs");
     }
 }
+
+#[test]
+fn a_batch_field_is_the_render_of_the_same_field_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.csv");
+    std::fs::write(
+        &list,
+        "name,ra,dec,cmap,format\nm1,83.63,22.01,,png\nm42,05:35:17,-05:23:28,,fits\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = batch(&[
+        list.to_str().unwrap(),
+        "--out-dir",
+        out.to_str().unwrap(),
+        "--set",
+        "fov=12",
+        "--set",
+        "width=64",
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (name, lon, lat, ext) in [
+        ("m1", "83.63", "22.01", "png"),
+        ("m42", "05:35:17", "-05:23:28", "fits"),
+    ] {
+        let alone = dir.path().join(format!("alone.{ext}"));
+        let o = Command::new(env!("CARGO_BIN_EXE_hipscut"))
+            .args([
+                "render", "--lon", lon, "--lat", lat, "--fov", "12", "--width", "64", "-q", "-o",
+            ])
+            .arg(&alone)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let batched = std::fs::read(out.join(format!("{name}.{ext}"))).unwrap();
+        assert!(
+            batched == std::fs::read(&alone).unwrap(),
+            "{name}.{ext} differs"
+        );
+    }
+}

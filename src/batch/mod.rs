@@ -279,8 +279,8 @@ impl Run {
     /// Reads the rows, a window at a time ordered by sky position, and renders them, at most
     /// `in_flight` at once.
     async fn all(self: Arc<Self>, reader: impl BufRead + 'static, defaults: &Row) -> Result<()> {
-        let gate = Arc::new(tokio::sync::Semaphore::new(self.opts.in_flight.max(1)));
-        let mut tasks = tokio::task::JoinSet::new();
+        let in_flight = self.opts.in_flight.max(1);
+        let gate = Arc::new(tokio::sync::Semaphore::new(in_flight));
         let mut window: Vec<Result<Field, (u64, String)>> = Vec::new();
         let mut rows = rows(reader).enumerate().peekable();
         while rows.peek().is_some() && !self.stop.load(Ordering::Relaxed) {
@@ -307,16 +307,16 @@ impl Run {
                     .await
                     .map_err(|e| Error::Internal(e.to_string()))?;
                 let run = Arc::clone(&self);
-                tasks.spawn_on(
-                    async move {
-                        let _permit = permit;
-                        run.one(item).await;
-                    },
-                    runtime().handle(),
-                );
+                // Not kept in a set: a finished task's memory goes at once, so memory stays
+                // flat however many fields there are; the gate tells when all have ended.
+                drop(runtime().spawn(async move {
+                    let _permit = permit;
+                    run.one(item).await;
+                }));
             }
         }
-        while tasks.join_next().await.is_some() {}
+        let all = u32::try_from(in_flight).unwrap_or(u32::MAX);
+        let _ = gate.acquire_many(all).await;
         Ok(())
     }
 
