@@ -156,10 +156,55 @@ pub struct BatchArgs {
     /// Where outputs, batch-report.jsonl and batch-manifest.jsonl go.
     #[arg(long, value_name = "DIR")]
     pub out_dir: PathBuf,
-    /// Default column values, as `COLUMN=VALUE` (survey=CDS/P/DSS2/red, fov=0.5, format=fits,
-    /// cmap=viridis, …); a row's own column wins.
+    /// Default column values, as `COLUMN=VALUE` (any column; the flags below set the common
+    /// ones); a row's own column wins.
     #[arg(long = "set", value_name = "COLUMN=VALUE")]
     pub set: Vec<String>,
+    /// Default survey: a directory, URL, ID or embedded:NAME.
+    #[arg(long)]
+    pub survey: Option<String>,
+    /// Default RGB composite: three surveys, R,G,B.
+    #[arg(long, value_name = "R,G,B")]
+    pub rgb: Option<String>,
+    /// Default frame: icrs, galactic or ecliptic.
+    #[arg(long)]
+    pub frame: Option<String>,
+    /// Default field of view, degrees.
+    #[arg(long, allow_hyphen_values = true)]
+    pub fov: Option<String>,
+    /// Default width, pixels.
+    #[arg(long)]
+    pub width: Option<String>,
+    /// Default height, pixels.
+    #[arg(long)]
+    pub height: Option<String>,
+    /// Default projection code.
+    #[arg(long)]
+    pub projection: Option<String>,
+    /// Default rotation, degrees East of North.
+    #[arg(long, allow_hyphen_values = true)]
+    pub rotation: Option<String>,
+    /// Default output format: png, jpg or fits.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Default stretch.
+    #[arg(long)]
+    pub stretch: Option<String>,
+    /// Default minimum cut (a value, a percentile, or three).
+    #[arg(long, allow_hyphen_values = true)]
+    pub min_cut: Option<String>,
+    /// Default maximum cut.
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_cut: Option<String>,
+    /// Default colormap.
+    #[arg(long)]
+    pub cmap: Option<String>,
+    /// Default painter.
+    #[arg(long)]
+    pub painter: Option<String>,
+    /// Default tile order.
+    #[arg(long)]
+    pub order: Option<String>,
     /// Render fields whose output is already there.
     #[arg(long)]
     pub force: bool,
@@ -558,6 +603,28 @@ fn batch_command(args: &BatchArgs, quiet: bool) -> Result<()> {
     options.sesame = open.sesame.clone();
     let engine = Engine::new(options)?;
     let mut batch = BatchOptions::new(&args.out_dir);
+    let flags = [
+        ("survey", &args.survey),
+        ("rgb", &args.rgb),
+        ("frame", &args.frame),
+        ("fov", &args.fov),
+        ("width", &args.width),
+        ("height", &args.height),
+        ("projection", &args.projection),
+        ("rotation", &args.rotation),
+        ("format", &args.format),
+        ("stretch", &args.stretch),
+        ("min_cut", &args.min_cut),
+        ("max_cut", &args.max_cut),
+        ("cmap", &args.cmap),
+        ("painter", &args.painter),
+        ("order", &args.order),
+    ];
+    for (column, value) in flags {
+        if let Some(value) = value {
+            batch.defaults.push((column.to_string(), value.clone()));
+        }
+    }
     for pair in &args.set {
         let (column, value) = pair
             .split_once('=')
