@@ -434,10 +434,11 @@ impl Run {
         }
     }
 
-    /// Appends one line to the report (a whole line per write, so lines never interleave).
+    /// Appends one line to the report: one write of the whole line, so that a process killed
+    /// at any moment leaves no part of a line and shards appending to one file never mix.
     fn record(&self, line: &serde_json::Value) {
         if let Ok(mut report) = self.report.lock() {
-            let _ = writeln!(report, "{line}");
+            let _ = report.write_all(format!("{line}\n").as_bytes());
         }
     }
 
@@ -446,7 +447,7 @@ impl Run {
             "name": field.name, "key": field.key, "output": output.display().to_string(),
         });
         if let Ok(mut manifest) = self.manifest.lock() {
-            let _ = writeln!(manifest, "{line}");
+            let _ = manifest.write_all(format!("{line}\n").as_bytes());
         }
     }
 }
