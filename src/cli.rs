@@ -226,6 +226,40 @@ pub struct BatchArgs {
 }
 
 impl BatchArgs {
+    /// The defaults of every row: the render flags, then `--set`.
+    fn defaults(&self) -> Result<Vec<(String, String)>> {
+        let mut defaults = Vec::new();
+        let flags = [
+            ("survey", &self.survey),
+            ("rgb", &self.rgb),
+            ("frame", &self.frame),
+            ("fov", &self.fov),
+            ("width", &self.width),
+            ("height", &self.height),
+            ("projection", &self.projection),
+            ("rotation", &self.rotation),
+            ("format", &self.format),
+            ("stretch", &self.stretch),
+            ("min_cut", &self.min_cut),
+            ("max_cut", &self.max_cut),
+            ("cmap", &self.cmap),
+            ("painter", &self.painter),
+            ("order", &self.order),
+        ];
+        for (column, value) in flags {
+            if let Some(value) = value {
+                defaults.push((column.to_string(), value.clone()));
+            }
+        }
+        for pair in &self.set {
+            let (column, value) = pair
+                .split_once('=')
+                .with_context(|| format!("--set `{pair}` is not COLUMN=VALUE"))?;
+            defaults.push((column.trim().to_ascii_lowercase(), value.trim().to_string()));
+        }
+        Ok(defaults)
+    }
+
     /// The shard to render: --shard, else the scheduler's environment.
     fn shard(&self) -> Result<Option<(u64, u64)>> {
         let env = |k: &str| {
@@ -603,36 +637,7 @@ fn batch_command(args: &BatchArgs, quiet: bool) -> Result<()> {
     options.sesame = open.sesame.clone();
     let engine = Engine::new(options)?;
     let mut batch = BatchOptions::new(&args.out_dir);
-    let flags = [
-        ("survey", &args.survey),
-        ("rgb", &args.rgb),
-        ("frame", &args.frame),
-        ("fov", &args.fov),
-        ("width", &args.width),
-        ("height", &args.height),
-        ("projection", &args.projection),
-        ("rotation", &args.rotation),
-        ("format", &args.format),
-        ("stretch", &args.stretch),
-        ("min_cut", &args.min_cut),
-        ("max_cut", &args.max_cut),
-        ("cmap", &args.cmap),
-        ("painter", &args.painter),
-        ("order", &args.order),
-    ];
-    for (column, value) in flags {
-        if let Some(value) = value {
-            batch.defaults.push((column.to_string(), value.clone()));
-        }
-    }
-    for pair in &args.set {
-        let (column, value) = pair
-            .split_once('=')
-            .with_context(|| format!("--set `{pair}` is not COLUMN=VALUE"))?;
-        batch
-            .defaults
-            .push((column.trim().to_ascii_lowercase(), value.trim().to_string()));
-    }
+    batch.defaults = args.defaults()?;
     batch.force = args.force;
     batch.fail_fast = args.fail_fast;
     batch.shard = args.shard()?;

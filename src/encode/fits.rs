@@ -78,6 +78,27 @@ pub(crate) fn write_fits(rendered: &Rendered, path: &Path) -> Result<()> {
             "sampling between tile pixels",
         ),
     ]);
+    // DATE comes from the survey, not the clock, so that a render's bytes never change.
+    let date = rendered
+        .provenance
+        .release_date
+        .as_deref()
+        .and_then(fits_date);
+    cards.extend(provenance_cards(rendered, date.as_deref()));
+    write_float_image(path, &rendered.image, &cards).map_err(|reason| Error::Write {
+        path: path.to_path_buf(),
+        reason,
+    })
+}
+
+/// The cards of what the values are and where they come from: unit, date, survey, credits.
+fn provenance_cards<'a>(rendered: &'a Rendered, date: Option<&'a str>) -> Vec<Card<'a>> {
+    let mut cards = Vec::new();
+    let described = |key, value, comment| Card {
+        key,
+        value,
+        comment: Some(comment),
+    };
     let meta = &rendered.provenance;
     // A composite's bands may have different units: BUNIT is for one band's values.
     let unit = rendered
@@ -92,9 +113,7 @@ pub(crate) fn write_fits(rendered: &Rendered, path: &Path) -> Result<()> {
             "of the survey's tiles",
         ));
     }
-    // DATE comes from the survey, not the clock, so that a render's bytes never change.
-    let date = meta.release_date.as_deref().and_then(fits_date);
-    if let Some(date) = &date {
+    if let Some(date) = date {
         let what = "the survey's release date (hips_release_date)";
         cards.push(described("DATE", CardValue::Text(date), what));
     }
@@ -112,10 +131,7 @@ pub(crate) fn write_fits(rendered: &Rendered, path: &Path) -> Result<()> {
         value: CardValue::LongText(text),
         comment: None,
     }));
-    write_float_image(path, &rendered.image, &cards).map_err(|reason| Error::Write {
-        path: path.to_path_buf(),
-        reason,
-    })
+    cards
 }
 
 /// A `hips_release_date` (`2014-10-24T14:57Z`, seconds optional) in FITS's form

@@ -243,21 +243,8 @@ pub(crate) async fn render_pipelined(
         ctx,
     };
     events.run().await?;
-    let mut stats = std::mem::take(&mut events.sched.stats);
-    stats.retried += counters.retried();
-    stats.bytes = counters.bytes.load(Ordering::Relaxed);
-    let nanos = |n: &AtomicU64| Duration::from_nanos(n.load(Ordering::Relaxed));
-    stats.unit = events.fetching.fetch.unit.get().map(|u| u.to_string());
+    let mut stats = events.take_stats(&counters, plan_time);
     stats.tiles_planned = tiles_planned;
-    stats.tiles_split = events.ctx.split_tiles.load(Ordering::Relaxed) as usize;
-    stats.times = StageTimes {
-        resolve: Duration::ZERO,
-        encode: Duration::ZERO,
-        plan: plan_time,
-        fetch: nanos(&counters.fetch_nanos),
-        decode: nanos(&counters.decode_nanos),
-        paint: nanos(&events.ctx.paint_nanos),
-    };
     let out = events.into_raster().await;
     Ok((out, stats))
 }
@@ -282,6 +269,25 @@ impl Drop for EventLoop<'_> {
 }
 
 impl EventLoop<'_> {
+    /// The render's figures, its counters' and its painters' added in.
+    fn take_stats(&mut self, counters: &FetchCounters, plan: Duration) -> RenderStats {
+        let mut stats = std::mem::take(&mut self.sched.stats);
+        stats.retried += counters.retried();
+        stats.bytes = counters.bytes.load(Ordering::Relaxed);
+        stats.unit = self.fetching.fetch.unit.get().map(|u| u.to_string());
+        stats.tiles_split = self.ctx.split_tiles.load(Ordering::Relaxed) as usize;
+        let nanos = |n: &AtomicU64| Duration::from_nanos(n.load(Ordering::Relaxed));
+        stats.times = StageTimes {
+            resolve: Duration::ZERO,
+            encode: Duration::ZERO,
+            plan,
+            fetch: nanos(&counters.fetch_nanos),
+            decode: nanos(&counters.decode_nanos),
+            paint: nanos(&self.ctx.paint_nanos),
+        };
+        stats
+    }
+
     /// Runs the render to its end. On an error (the deadline, a failed painter) the loop is
     /// dropped at once, which stops the fetches and the jobs not started.
     async fn run(&mut self) -> Result<()> {
