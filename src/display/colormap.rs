@@ -126,8 +126,13 @@ impl Colormap {
 
     /// Whether every colour is a grey (so an image in it is written with one channel).
     pub(crate) fn is_grey(self) -> bool {
-        self.table().iter().all(|[r, g, b]| r == g && g == b)
+        all_grey(&self.table())
     }
+}
+
+/// Whether every colour of a table is a grey.
+pub(crate) fn all_grey(table: &[[u8; 3]]) -> bool {
+    table.iter().all(|[r, g, b]| r == g && g == b)
 }
 
 impl fmt::Display for Colormap {

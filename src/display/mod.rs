@@ -5,6 +5,7 @@ mod colormap;
 mod coolwarm;
 mod picture;
 
+use colormap::all_grey;
 pub use colormap::Colormap;
 pub(crate) use picture::{picture, Picture, Source};
 
@@ -79,16 +80,7 @@ impl Display {
     /// grey PNG only.
     pub fn check_for(&self, format: crate::OutputFormat) -> Result<()> {
         if self.depth == Depth::Sixteen {
-            if format == crate::OutputFormat::Jpeg {
-                return Err(Error::invalid(
-                    "JPEG has 8 bits only: write a PNG for 16 bits",
-                ));
-            }
-            if let Some(map) = self.colormap.filter(|m| !m.is_grey()) {
-                return Err(Error::invalid(format!(
-                    "16-bit pictures are grey: colormap {map} needs 8 bits"
-                )));
-            }
+            check_sixteen_bits(self.colormap, format == crate::OutputFormat::Jpeg)?;
         }
         Ok(())
     }
@@ -102,6 +94,21 @@ impl Display {
             && !self.inverted
             && self.depth == Depth::Eight
     }
+}
+
+/// Refuses 16 bits where they cannot be: in JPEG, or through a colormap that is not grey.
+fn check_sixteen_bits(colormap: Option<Colormap>, jpeg: bool) -> Result<()> {
+    if jpeg {
+        return Err(Error::invalid(
+            "JPEG has 8 bits only: write a PNG for 16 bits",
+        ));
+    }
+    if let Some(map) = colormap.filter(|m| !m.is_grey()) {
+        return Err(Error::invalid(format!(
+            "16-bit pictures are grey: colormap {map} needs 8 bits"
+        )));
+    }
+    Ok(())
 }
 
 /// A stretch of the values between the cuts, scaled to [0, 1] (astropy.visualization's
@@ -291,6 +298,14 @@ impl FromStr for Rgb {
                 "colour `{s}` is not black, white, grey or #rrggbb"
             ))),
         }
+    }
+}
+
+impl Rgb {
+    /// Whether the colour is a grey (red, green and blue alike).
+    pub(crate) fn is_grey(self) -> bool {
+        let [r, g, b] = self.0;
+        r == g && g == b
     }
 }
 

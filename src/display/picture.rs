@@ -1,11 +1,12 @@
 //! A rendered image turned into the channels and levels of a PNG or JPEG picture.
 
-use super::{percentile, Band, Colormap, Cut, Cuts, Depth, Display, Rgb};
+use super::{
+    all_grey, check_sixteen_bits, percentile, Band, Colormap, Cut, Cuts, Depth, Display, Rgb,
+};
 use crate::encode::LinearStretch;
 use crate::error::{Error, Result};
 use crate::raster::Raster;
 use crate::render::{BandSource, Bands};
-use crate::OutputFormat;
 use image::ExtendedColorType;
 
 /// Pixels ready for an encoder: `bytes` in the layout `colour` names (16-bit samples native
@@ -58,39 +59,18 @@ fn composite(source: &Source<'_>, bands: &[BandSource; 3], display: &Display) ->
     let image = source.image;
     let mut scales = Vec::with_capacity(3);
     for (k, band_source) in bands.iter().enumerate() {
-        let band = Raster {
-            data: image.data.iter().skip(k).step_by(3).copied().collect(),
-            channels: 1,
-            ..*image
-        };
-        let (min, max) = if band_source.values {
-            (Cut::Percentile(0.5), Cut::Percentile(99.5))
-        } else {
-            (Cut::Value(0.0), Cut::Value(255.0))
-        };
-        let cut = |cuts: Cuts, default, end| {
-            cut_value(
-                cuts.band(k).unwrap_or(default),
-                &band,
-                band_source.pixel_cut,
-                end,
-            )
-        };
-        scales.push((cut(display.min_cut, min, 0)?, cut(display.max_cut, max, 1)?));
+        let band = channel(image, k);
+        scales.push(cuts_of(
+            display,
+            k,
+            &band,
+            band_source.pixel_cut,
+            !band_source.values,
+        )?);
     }
     let level = |k: usize, v: f32| -> u8 {
         let (lo, hi) = scales.get(k).copied().unwrap_or((0.0, 1.0));
-        if v.is_nan() {
-            return 0;
-        }
-        let t = if hi > lo {
-            (f64::from(v) - lo) / (hi - lo)
-        } else {
-            0.5
-        };
-        let s = display.stretch.apply(t.clamp(0.0, 1.0));
-        let s = if display.inverted { 1.0 - s } else { s };
-        ((s * 256.0) as usize).min(255) as u8
+        scaled(display, lo, hi, v).map_or(0, |s| level_of(s) as u8)
     };
     let alpha = !source.jpeg
         && image
@@ -112,13 +92,75 @@ fn composite(source: &Source<'_>, bands: &[BandSource; 3], display: &Display) ->
     Ok(Picture {
         width: image.width as u32,
         height: image.height as u32,
-        colour: if alpha {
-            ExtendedColorType::Rgba8
-        } else {
-            ExtendedColorType::Rgb8
-        },
+        colour: layout_8(3, alpha),
         bytes,
     })
+}
+
+/// The low and high cuts of band `k`: the display's, or the defaults of the data (0.5 % and
+/// 99.5 % for survey values, 0 and 255 for 8-bit levels).
+fn cuts_of(
+    display: &Display,
+    k: usize,
+    band: &Raster,
+    pixel_cut: Option<(f64, f64)>,
+    as_levels: bool,
+) -> Result<(f64, f64)> {
+    let (min, max) = if as_levels {
+        (Cut::Value(0.0), Cut::Value(255.0))
+    } else {
+        (Cut::Percentile(0.5), Cut::Percentile(99.5))
+    };
+    let lo = cut_value(display.min_cut.band(k).unwrap_or(min), band, pixel_cut, 0)?;
+    let hi = cut_value(display.max_cut.band(k).unwrap_or(max), band, pixel_cut, 1)?;
+    Ok((lo, hi))
+}
+
+/// A value between the cuts `lo` and `hi`, stretched and inverted as `display` says, in
+/// [0, 1]; `None` for no data.
+fn scaled(display: &Display, lo: f64, hi: f64, v: f32) -> Option<f64> {
+    if v.is_nan() {
+        return None;
+    }
+    let t = if hi > lo {
+        (f64::from(v) - lo) / (hi - lo)
+    } else {
+        0.5
+    };
+    let s = display.stretch.apply(t.clamp(0.0, 1.0));
+    Some(if display.inverted { 1.0 - s } else { s })
+}
+
+/// The 8-bit level of a scaled value: entry `⌊256 s⌋` of a 256-entry table, as matplotlib
+/// takes it.
+fn level_of(s: f64) -> usize {
+    ((s * 256.0) as usize).min(255)
+}
+
+/// The 8-bit layout of `channels` (1: grey, else colour), with or without alpha.
+fn layout_8(channels: usize, alpha: bool) -> ExtendedColorType {
+    match (channels, alpha) {
+        (1, false) => ExtendedColorType::L8,
+        (1, true) => ExtendedColorType::La8,
+        (_, false) => ExtendedColorType::Rgb8,
+        (_, true) => ExtendedColorType::Rgba8,
+    }
+}
+
+/// Channel `c` of an image, as a one-band image.
+fn channel(image: &Raster, c: usize) -> Raster {
+    Raster {
+        width: image.width,
+        height: image.height,
+        channels: 1,
+        data: image
+            .data
+            .iter()
+            .skip(c)
+            .step_by(image.channels.max(1))
+            .copied()
+            .collect(),
+    }
 }
 
 /// One band of a colour image.
@@ -128,18 +170,7 @@ fn band_of(image: &Raster, band: Band) -> Raster {
         Band::G => 1,
         Band::B => 2,
     };
-    Raster {
-        width: image.width,
-        height: image.height,
-        channels: 1,
-        data: image
-            .data
-            .iter()
-            .skip(c)
-            .step_by(image.channels)
-            .copied()
-            .collect(),
-    }
+    channel(image, c)
 }
 
 /// 8-bit levels as they are (picture tiles): grey or colour, no data transparent in PNG and
@@ -148,8 +179,7 @@ fn levels(image: &Raster, jpeg: bool, background: Rgb) -> Picture {
     let ch = image.channels;
     let no_data = |px: &[f32]| px.iter().any(|v| v.is_nan());
     let has_no_data = image.data.chunks_exact(ch).any(no_data);
-    let grey_background = background.0.iter().all(|&c| c == background.0[0]);
-    let out_ch = if ch == 1 && jpeg && has_no_data && !grey_background {
+    let out_ch = if ch == 1 && jpeg && has_no_data && !background.is_grey() {
         3
     } else {
         ch
@@ -173,12 +203,7 @@ fn levels(image: &Raster, jpeg: bool, background: Rgb) -> Picture {
     Picture {
         width: image.width as u32,
         height: image.height as u32,
-        colour: match (out_ch, alpha) {
-            (1, false) => ExtendedColorType::L8,
-            (1, true) => ExtendedColorType::La8,
-            (_, false) => ExtendedColorType::Rgb8,
-            (_, true) => ExtendedColorType::Rgba8,
-        },
+        colour: layout_8(out_ch, alpha),
         bytes,
     }
 }
@@ -190,40 +215,13 @@ fn single_band(
     display: &Display,
     as_levels: bool,
 ) -> Result<Picture> {
-    let (min_default, max_default, map_default) = if as_levels {
-        (Cut::Value(0.0), Cut::Value(255.0), Colormap::GRAY)
+    let (lo, hi) = cuts_of(display, 0, band, source.pixel_cut, as_levels)?;
+    let colormap = display.colormap.unwrap_or(if as_levels {
+        Colormap::GRAY
     } else {
-        (
-            Cut::Percentile(0.5),
-            Cut::Percentile(99.5),
-            Colormap::GREYS_R,
-        )
-    };
-    let lo = cut_value(
-        display.min_cut.band(0).unwrap_or(min_default),
-        band,
-        source.pixel_cut,
-        0,
-    )?;
-    let hi = cut_value(
-        display.max_cut.band(0).unwrap_or(max_default),
-        band,
-        source.pixel_cut,
-        1,
-    )?;
-    let colormap = display.colormap.unwrap_or(map_default);
-    let scale = |v: f32| -> Option<f64> {
-        if v.is_nan() {
-            return None;
-        }
-        let t = if hi > lo {
-            (f64::from(v) - lo) / (hi - lo)
-        } else {
-            0.5
-        };
-        let s = display.stretch.apply(t.clamp(0.0, 1.0));
-        Some(if display.inverted { 1.0 - s } else { s })
-    };
+        Colormap::GREYS_R
+    });
+    let scale = |v: f32| scaled(display, lo, hi, v);
     match display.depth {
         Depth::Sixteen => sixteen_bits(source, band, colormap, scale),
         Depth::Eight => Ok(eight_bits(
@@ -255,15 +253,7 @@ fn sixteen_bits(
     colormap: Colormap,
     scale: impl Fn(f32) -> Option<f64>,
 ) -> Result<Picture> {
-    let format = if source.jpeg {
-        OutputFormat::Jpeg
-    } else {
-        OutputFormat::Png
-    };
-    Display::default()
-        .colormap(colormap)
-        .sixteen_bits()
-        .check_for(format)?;
+    check_sixteen_bits(Some(colormap), source.jpeg)?;
     // The grey colormaps run black to white, or white to black when reversed.
     let rising = colormap.rgb(0.0)[0] < colormap.rgb(1.0)[0];
     let alpha = band.data.iter().any(|v| v.is_nan());
@@ -299,17 +289,13 @@ fn eight_bits(
     scale: impl Fn(f32) -> Option<f64>,
 ) -> Picture {
     let table = colormap.table();
-    let grey =
-        colormap.is_grey() && (!source.jpeg || background.0.iter().all(|&c| c == background.0[0]));
+    let grey = all_grey(&table) && (!source.jpeg || background.is_grey());
     let alpha = !source.jpeg && band.data.iter().any(|v| v.is_nan());
     let ch = if grey { 1 } else { 3 };
     let mut bytes = Vec::with_capacity(band.data.len() * (ch + usize::from(alpha)));
     for &v in &band.data {
         let colour = match scale(v) {
-            Some(s) => table
-                .get(((s * 256.0) as usize).min(255))
-                .copied()
-                .unwrap_or([0; 3]),
+            Some(s) => table.get(level_of(s)).copied().unwrap_or([0; 3]),
             None if source.jpeg => background.0,
             None => [0; 3],
         };
@@ -321,12 +307,7 @@ fn eight_bits(
     Picture {
         width: band.width as u32,
         height: band.height as u32,
-        colour: match (grey, alpha) {
-            (true, false) => ExtendedColorType::L8,
-            (true, true) => ExtendedColorType::La8,
-            (false, false) => ExtendedColorType::Rgb8,
-            (false, true) => ExtendedColorType::Rgba8,
-        },
+        colour: layout_8(ch, alpha),
         bytes,
     }
 }
