@@ -88,15 +88,11 @@ pub(crate) fn combine(
         provenance: provenance([&r, &g, &b]),
         bands: bands_of,
         stats,
-        warnings: [&r, &g, &b]
-            .iter()
-            .flat_map(|band| band.warnings.iter().cloned())
-            .fold(Vec::new(), |mut all, w| {
-                if !all.contains(&w) {
-                    all.push(w);
-                }
-                all
-            }),
+        warnings: unique(
+            [&r, &g, &b]
+                .iter()
+                .flat_map(|band| band.warnings.iter().cloned()),
+        ),
         ..r
     })
 }
@@ -114,16 +110,22 @@ fn provenance(bands: [&Rendered; 3]) -> Provenance {
     Provenance {
         survey_id: joined(&|p| p.survey_id.clone()),
         title: joined(&|p| p.title.clone()),
-        copyright: bands
-            .iter()
-            .flat_map(|band| band.provenance.copyright.iter().cloned())
-            .fold(Vec::new(), |mut all, line| {
-                if !all.contains(&line) {
-                    all.push(line);
-                }
-                all
-            }),
+        copyright: unique(
+            bands
+                .iter()
+                .flat_map(|band| band.provenance.copyright.iter().cloned()),
+        ),
         pixel_cut: None,
         release_date: bands[0].provenance.release_date.clone(),
     }
+}
+
+/// The items in their first order, each once.
+fn unique<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
+    items.fold(Vec::new(), |mut all, item| {
+        if !all.contains(&item) {
+            all.push(item);
+        }
+        all
+    })
 }

@@ -84,8 +84,7 @@ where
 
 /// The field of `row`, numbered `index` among the rows.
 pub(crate) fn field_of(row: &Row, defaults: &Row, index: u64) -> Result<Field, String> {
-    let name = sanitise(value(row, defaults, "name").unwrap_or(""))
-        .unwrap_or_else(|| format!("field-{index}"));
+    let name = name_of(row, defaults, index);
     let frame: Frame = parsed(row, defaults, "frame")?.unwrap_or_default();
     let centre = match (value(row, defaults, "lon"), value(row, defaults, "lat")) {
         (Some(lon), Some(lat)) => Some((
@@ -132,6 +131,11 @@ pub(crate) fn field_of(row: &Row, defaults: &Row, index: u64) -> Result<Field, S
         centre,
         key: key_of(row, defaults),
     })
+}
+
+/// The output name of row `index`: its `name`, sanitised, else `field-INDEX`.
+pub(crate) fn name_of(row: &Row, defaults: &Row, index: u64) -> String {
+    sanitise(value(row, defaults, "name").unwrap_or("")).unwrap_or_else(|| format!("field-{index}"))
 }
 
 /// A digest of every recognised column's merged value.

@@ -11,7 +11,7 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::fetch::{block_on, runtime};
 use crate::render::Rendered;
-use field::{field_of, sanitise, Field};
+use field::{field_of, name_of, Field};
 use rows::{rows, Row};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -217,16 +217,11 @@ fn check_names(list: &Path, defaults: &Row, shard: Option<(u64, u64)>) -> Result
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut in_shard = 0;
     for (index, row) in rows(BufReader::new(file)).enumerate() {
-        if shard.is_none_or(|(k, n)| index as u64 % n == k) {
+        if in_shard_of(index as u64, shard) {
             in_shard += 1;
         }
         let Ok(row) = row else { continue };
-        let names = COLUMNS.first().map_or(&[][..], |(_, n)| *n);
-        let name = row
-            .get(names)
-            .or_else(|| defaults.get(names))
-            .and_then(sanitise)
-            .unwrap_or_else(|| format!("field-{index}"));
+        let name = name_of(&row, defaults, index as u64);
         if let Some(first) = seen.insert(name.clone(), row.line) {
             return Err(Error::invalid(format!(
                 "lines {first} and {} both name the field `{name}`: names must be unique",
@@ -235,6 +230,11 @@ fn check_names(list: &Path, defaults: &Row, shard: Option<(u64, u64)>) -> Result
         }
     }
     Ok(in_shard)
+}
+
+/// Whether row `index` belongs to the shard (every row without one).
+fn in_shard_of(index: u64, shard: Option<(u64, u64)>) -> bool {
+    shard.is_none_or(|(k, n)| index % n == k)
 }
 
 /// The manifest's finished fields: name → parameters' digest.
@@ -287,10 +287,8 @@ impl Run {
             window.clear();
             for (index, row) in rows.by_ref().take(self.opts.window.max(1)) {
                 let index = index as u64;
-                if let Some((k, n)) = self.opts.shard {
-                    if index % n != k {
-                        continue;
-                    }
+                if !in_shard_of(index, self.opts.shard) {
+                    continue;
                 }
                 window.push(match row {
                     Ok(row) => field_of(&row, defaults, index).map_err(|e| (row.line, e)),

@@ -2,6 +2,7 @@
 //! one tile are merged into one fetch and one decode. Each tile stays paired with its survey,
 //! format, channels and (order, ipix) in its key.
 
+use super::add_elapsed;
 use super::scheduler::{Held, Need, Resolution};
 use super::workers::{panic_message, Workers};
 use crate::error::{Error, Result};
@@ -9,7 +10,7 @@ use crate::fetch::{tile_max_bytes, Backend, FetchCounters, Origin, Outcome};
 use crate::fits::unit_of;
 use crate::store::{decode_allsky, decode_tile};
 use crate::tile::{allsky_path, Shape, TileFormat};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -115,7 +116,7 @@ async fn fetch_and_decode(
     loop {
         let started = Instant::now();
         let found = find(need, fetch, fresh).await;
-        add_time(&fetch.counters.fetch_nanos, started);
+        add_elapsed(&fetch.counters.fetch_nanos, started);
         let (path, bytes, origin, order) = match found {
             Ok(body) => body,
             Err(Some(reason)) => return Err(reason),
@@ -140,7 +141,7 @@ async fn fetch_and_decode(
                     .then(|| unit_of(&bytes))
                     .flatten()
                     .map(Arc::<str>::from);
-                add_time(&job.counters.decode_nanos, started);
+                add_elapsed(&job.counters.decode_nanos, started);
                 let held = (held?, unit);
                 if origin == Origin::Network {
                     job.backend.remember(&path, &bytes);
@@ -228,10 +229,4 @@ fn decode(fetch: &TileFetch, need: Need, order: u8, bytes: &[u8], path: &str) ->
         }
     }))
     .unwrap_or_else(|panic| Err(Error::decode(path, panic_message(&*panic))))
-}
-
-/// Adds the time since `started` to a counter of nanoseconds.
-fn add_time(counter: &AtomicU64, started: Instant) {
-    let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-    counter.fetch_add(nanos, Ordering::Relaxed);
 }

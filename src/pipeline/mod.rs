@@ -160,6 +160,12 @@ impl RenderStats {
     }
 }
 
+/// Adds the time since `started` to a counter of nanoseconds (stage times of a render).
+fn add_elapsed(counter: &AtomicU64, started: Instant) {
+    let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    counter.fetch_add(nanos, Ordering::Relaxed);
+}
+
 /// How the pipeline reads and paints tiles.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PaintSpec {
@@ -468,8 +474,7 @@ struct PaintContext {
 
 impl PaintContext {
     fn add_paint_time(&self, started: Instant) {
-        let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        self.paint_nanos.fetch_add(nanos, Ordering::Relaxed);
+        add_elapsed(&self.paint_nanos, started);
     }
 
     /// The projective painter's mesh of a bucket's own tile (none for the precise painter, a
