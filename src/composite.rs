@@ -1,10 +1,14 @@
 //! RGB composites: three single-band surveys rendered on one pixel grid, one per colour.
 
 use crate::error::{Error, Result};
+use crate::pipeline::workers::Workers;
+use crate::pipeline::Progress;
 use crate::raster::Raster;
-use crate::render::{BandSource, Bands, Provenance, Rendered};
+use crate::render::{render_on, BandSource, Bands, Provenance, Rendered};
 use crate::request::{Field, RenderRequest, WcsHeader};
 use crate::survey::Survey;
+use std::sync::Arc;
+use std::time::Instant;
 
 /// The surveys an image is made from: one, or three combined as red, green and blue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,11 +34,30 @@ impl Sources {
     }
 }
 
+/// Renders `request` from three single-band surveys as red, green and blue, concurrently on
+/// `workers`, giving up at `until`.
+pub(crate) async fn render_rgb_on(
+    workers: &Arc<Workers>,
+    surveys: [&Survey; 3],
+    request: &RenderRequest,
+    progress: &dyn Progress,
+    until: Option<Instant>,
+) -> Result<Rendered> {
+    let [r, g, b] = surveys;
+    let band = band_request(r, request)?;
+    let (red, green, blue) = tokio::join!(
+        render_on(workers, r, &band, progress, until),
+        render_on(workers, g, &band, progress, until),
+        render_on(workers, b, &band, progress, until)
+    );
+    combine([red?, green?, blue?], surveys, request)
+}
+
 /// The request each band is rendered with: the same pixel grid (the field as resolved for the
 /// red survey, as a WCS header), and no empty-image error (a band may lack coverage where the
 /// others have it). Without a requested order, each band reads the order its survey's
 /// resolution asks for.
-pub(crate) fn band_request(red: &Survey, request: &RenderRequest) -> Result<RenderRequest> {
+fn band_request(red: &Survey, request: &RenderRequest) -> Result<RenderRequest> {
     let geometry = request.field.geometry(red)?;
     let header = WcsHeader::from_cards(geometry.cards.clone())
         .width(geometry.width)
@@ -45,7 +68,7 @@ pub(crate) fn band_request(red: &Survey, request: &RenderRequest) -> Result<Rend
 }
 
 /// Combines three single-band renders into one composite image.
-pub(crate) fn combine(
+fn combine(
     bands: [Rendered; 3],
     surveys: [&Survey; 3],
     request: &RenderRequest,

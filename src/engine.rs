@@ -2,7 +2,7 @@
 //! cheap handle to shared state, as tokio's mini-redis `Db`: one HTTP client with a limit of
 //! requests per host, the disk cache, the decoded tiles, the painters, and the opened surveys.
 
-use crate::composite::{band_request, combine, Sources};
+use crate::composite::{render_rgb_on, Sources};
 use crate::encode::{check_output, OutputFormat};
 use crate::error::{Error, Result};
 use crate::fetch::{block_on, runtime, FetchOptions, Fetcher};
@@ -241,14 +241,16 @@ impl Engine {
         surveys: [&Arc<Survey>; 3],
         request: &RenderRequest,
     ) -> Result<Rendered> {
-        let [r, g, b] = surveys;
-        let band = band_request(r, request)?;
-        let (red, green, blue) = tokio::join!(
-            self.render(r, &band),
-            self.render(g, &band),
-            self.render(b, &band)
-        );
-        combine([red?, green?, blue?], [&**r, &**g, &**b], request)
+        let until = request.deadline.map(|d| Instant::now() + d);
+        let workers = Arc::clone(&self.shared.workers);
+        let [r, g, b] = surveys.map(Arc::clone);
+        let request = request.clone();
+        let live = workers.live_task();
+        let task = runtime().spawn(async move {
+            let _live = live;
+            render_rgb_on(&workers, [&r, &g, &b], &request, &Silent, until).await
+        });
+        AbortOnDrop(task).await.and_then(|r| r)
     }
 
     /// Opens the surveys of `sources`, renders `request` and writes `output` atomically,
@@ -291,13 +293,7 @@ impl Engine {
                         tokio::join!(open_one(Some(r)), open_one(Some(g)), open_one(Some(b)));
                     let (r, g, b) = (r?, g?, b?);
                     opened();
-                    let band = band_request(&r, request)?;
-                    let (red, green, blue) = tokio::join!(
-                        render_on(workers, &r, &band, progress, until),
-                        render_on(workers, &g, &band, progress, until),
-                        render_on(workers, &b, &band, progress, until)
-                    );
-                    combine([red?, green?, blue?], [&r, &g, &b], request)
+                    render_rgb_on(workers, [&r, &g, &b], request, progress, until).await
                 }
             }
         })?;
