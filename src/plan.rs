@@ -118,13 +118,11 @@ impl Planner<'_> {
     fn uniform_home(&self, bc: usize, r0: usize, r1: usize) -> Option<TileId> {
         let (c0, c1) = self.block_cols(bc);
         let corners = [(c0, r0), (c1 - 1, r0), (c0, r1 - 1), (c1 - 1, r1 - 1)];
-        let home = self.place(c0, r0)?.home;
-        corners
+        let places = corners.map(|(c, r)| self.place(c, r));
+        let home = places[0].as_ref()?.home;
+        places
             .iter()
-            .all(|&(c, r)| {
-                self.place(c, r)
-                    .is_some_and(|p| self.interior(&p) && p.home == home)
-            })
+            .all(|p| p.as_ref().is_some_and(|p| self.interior(p) && p.home == home))
             .then_some(home)
     }
 
