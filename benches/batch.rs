@@ -11,19 +11,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 use support::server::{Fault, TestServer};
 
-/// Field `k`: a 1° field within 3° of the Galactic Centre (the engine benchmark's sequence).
-fn field(k: usize) -> (f64, f64) {
-    let mut x = (k as u64 + 1).wrapping_mul(6364136223846793005);
-    x ^= x >> 29;
-    let u = (x % 10_000) as f64 / 10_000.0;
-    let v = ((x / 10_000) % 10_000) as f64 / 10_000.0;
-    (266.4 + (u - 0.5) * 6.0, -28.9 + (v - 0.5) * 6.0)
-}
-
 fn write_list(path: &Path, n: usize) {
     let mut csv = String::from("name,ra,dec\n");
     for k in 0..n {
-        let (ra, dec) = field(k);
+        let (ra, dec) = support::galactic_centre_field(k);
         csv.push_str(&format!("f{k},{ra},{dec}\n"));
     }
     std::fs::write(path, csv).expect("list");

@@ -20,17 +20,8 @@ const ENGINE_IN_FLIGHT: usize = 32;
 /// CLI processes at once (a shell's `xargs -P`).
 const PROCESSES_IN_FLIGHT: usize = 4;
 
-/// Field `k`: a 1° field within 3° of the Galactic Centre (a fixed pseudo-random sequence).
-fn field(k: usize) -> (f64, f64) {
-    let mut x = (k as u64 + 1).wrapping_mul(6364136223846793005);
-    x ^= x >> 29;
-    let u = (x % 10_000) as f64 / 10_000.0;
-    let v = ((x / 10_000) % 10_000) as f64 / 10_000.0;
-    (266.4 + (u - 0.5) * 6.0, -28.9 + (v - 0.5) * 6.0)
-}
-
 fn request(k: usize) -> RenderRequest {
-    let (lon, lat) = field(k);
+    let (lon, lat) = support::galactic_centre_field(k);
     RenderRequest::new(View::default().centre(lon, lat).fov(1.0).size(256, 256)).allow_empty(true)
 }
 
@@ -73,7 +64,7 @@ fn process_pass(url: &str, cache: Option<&Path>, out: &Path) -> f64 {
             let child: std::process::Child = running.remove(0);
             wait_ok(child);
         }
-        let (lon, lat) = field(k);
+        let (lon, lat) = support::galactic_centre_field(k);
         let child = Command::new(env!("CARGO_BIN_EXE_hipscut"))
             .args([
                 "-q", "render", "--survey", url, "--fov", "1", "--width", "256",

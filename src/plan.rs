@@ -122,7 +122,10 @@ impl Planner<'_> {
         let home = places[0].as_ref()?.home;
         places
             .iter()
-            .all(|p| p.as_ref().is_some_and(|p| self.interior(p) && p.home == home))
+            .all(|p| {
+                p.as_ref()
+                    .is_some_and(|p| self.interior(p) && p.home == home)
+            })
             .then_some(home)
     }
 

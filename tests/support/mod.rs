@@ -88,6 +88,16 @@ impl Default for AnalyticSurvey {
     }
 }
 
+/// Field `k` of the benchmarks: the centre of a 1° field within 3° of the Galactic Centre (a
+/// fixed pseudo-random sequence over the FermiColor sample tiles).
+pub fn galactic_centre_field(k: usize) -> (f64, f64) {
+    let mut x = (k as u64 + 1).wrapping_mul(6364136223846793005);
+    x ^= x >> 29;
+    let u = (x % 10_000) as f64 / 10_000.0;
+    let v = ((x / 10_000) % 10_000) as f64 / 10_000.0;
+    (266.4 + (u - 0.5) * 6.0, -28.9 + (v - 0.5) * 6.0)
+}
+
 /// Builds a FITS file (BITPIX −32, no trailing padding, as real CDS tiles) from rows in file
 /// order.
 pub fn fits_f32(width: usize, height: usize, file_rows: &[f32]) -> Vec<u8> {
