@@ -29,6 +29,15 @@ fn report(out: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The names of the fields the report says were rendered.
+fn rendered(out: &Path) -> BTreeSet<String> {
+    report(out)
+        .iter()
+        .filter(|l| l["status"] == "ok")
+        .map(|l| l["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// `n` overlapping fields in a 20° patch, as CSV.
 fn overlapping(n: usize) -> String {
     let mut csv = String::from("name,ra,dec\n");
@@ -292,11 +301,7 @@ fn a_batch_killed_half_way_resumes_to_the_same_files_rendering_none_twice() {
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    let before: BTreeSet<String> = report(&cut)
-        .iter()
-        .filter(|l| l["status"] == "ok")
-        .map(|l| l["name"].as_str().unwrap().to_string())
-        .collect();
+    let before = rendered(&cut);
     assert!(
         before.len() < 24,
         "killed before the end ({} done)",
@@ -308,11 +313,7 @@ fn a_batch_killed_half_way_resumes_to_the_same_files_rendering_none_twice() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
-    let after: BTreeSet<String> = report(&cut)
-        .iter()
-        .filter(|l| l["status"] == "ok")
-        .map(|l| l["name"].as_str().unwrap().to_string())
-        .collect();
+    let after = rendered(&cut);
     assert!(
         before.is_disjoint(&after),
         "rendered twice: {:?}",
