@@ -508,11 +508,7 @@ impl RenderArgs {
                     if let TargetSource::Table { reason } = &target.source {
                         eprintln!("hipscut: {reason}; {name} is taken from the built-in table");
                     }
-                    view.centre = Some(target.centre_in(self.frame));
-                    // The object with a margin around it, when its size is known.
-                    view.fov = self
-                        .fov
-                        .or(target.size_deg.map(|s| (s * 1.5).max(1.0 / 60.0)));
+                    view = view.aim_at(&target);
                 }
                 view.width = self.width;
                 view.height = self.height;

@@ -9,6 +9,7 @@ use crate::geometry::{
 };
 use crate::paint::{Interpolation, Painter};
 use crate::survey::Survey;
+use crate::target::Target;
 use crate::tile::TileFormat;
 use std::path::Path;
 use std::time::Duration;
@@ -217,6 +218,17 @@ impl View {
     /// Rotates the image: its up direction points this many degrees East of North.
     pub fn rotation(mut self, degrees: f64) -> Self {
         self.rotation = degrees;
+        self
+    }
+
+    /// Centres the view on `target` (in the view's frame) and, without a field of view of its
+    /// own, frames the object with a margin (1.5 times its size, at least 1′) where its size
+    /// is known.
+    pub fn aim_at(mut self, target: &Target) -> Self {
+        self.centre = Some(target.centre_in(self.frame));
+        self.fov = self
+            .fov
+            .or(target.size_deg.map(|s| (s * 1.5).max(1.0 / 60.0)));
         self
     }
 

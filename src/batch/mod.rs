@@ -383,10 +383,7 @@ impl Run {
         {
             if view.centre.is_none() {
                 let target = self.engine.target(name).await?;
-                view.centre = Some(target.centre_in(view.frame));
-                view.fov = view
-                    .fov
-                    .or(target.size_deg.map(|s| (s * 1.5).max(1.0 / 60.0)));
+                *view = view.clone().aim_at(&target);
             }
         }
         let rendered = match &field.sources {
