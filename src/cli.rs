@@ -7,8 +7,8 @@ use hipscut::{
     merge_reports, parse_latitude, parse_longitude, render_to_file, resolve_target, run_batch,
     write_profile_csv, write_profile_plot, Band, BatchOptions, Colormap, Cut, Cuts, Depth, Display,
     Engine, EngineOptions, FetchOptions, Field, Frame, HipsRecord, Interpolation, OpenOptions,
-    Painter, Profiler, Projection, RenderRequest, Rendered, Rgb, RunReport, Sources, Stretch,
-    Survey, TargetSource, TileFormat, View, WcsHeader,
+    Painter, Profiler, Projection, RenderRequest, Rendered, Rgb, RunReport, ServeOptions, Sources,
+    Stretch, Survey, TargetSource, TileFormat, View, WcsHeader,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -42,6 +42,9 @@ pub enum Command {
         #[command(flatten)]
         fetch: FetchArgs,
     },
+    /// Serve images over HTTP with CDS hips2fits's API (GET or POST /hips2fits), a web page
+    /// at /, /surveys, /health and /metrics, until SIGTERM or Ctrl-C.
+    Serve(Box<ServeArgs>),
     /// Describe a survey: title, orders, tile formats, frame, credits.
     Survey {
         /// Survey directory, file:// or http(s):// URL, survey ID, or embedded:NAME (default:
@@ -142,6 +145,79 @@ pub struct RenderArgs {
     pub display: DisplayArgs,
     #[command(flatten)]
     pub fetch: FetchArgs,
+}
+
+/// `hipscut serve`: where to listen, what to serve, and the limits.
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0: any free one).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// A survey to serve, as ID=DIR|URL, or DIR|URL named by its creator_did (repeatable).
+    /// With --hipslist, every survey of the list is served by its ID too. The embedded
+    /// surveys are always served. Requests can name nothing else.
+    #[arg(long, value_name = "[ID=]DIR|URL")]
+    pub survey: Vec<String>,
+    /// An origin whose pages may fetch images (repeatable; * for any).
+    #[arg(long, value_name = "ORIGIN")]
+    pub cors_origin: Vec<String>,
+    /// The most pixels of one image (width × height).
+    #[arg(long, default_value_t = 25_000_000, value_parser = clap::value_parser!(u64).range(1..=150_000_000))]
+    pub max_pixels: u64,
+    /// The widest field of view, degrees.
+    #[arg(long, default_value_t = 360.0)]
+    pub max_fov: f64,
+    /// The longest one render may take, seconds (its answer is then 504).
+    #[arg(long, default_value_t = 60.0, value_parser = seconds)]
+    pub render_time: f64,
+    /// Renders at once [default: one per core].
+    #[arg(long, default_value_t = 0)]
+    pub max_renders: usize,
+    /// Requests that may wait for a render; beyond them, 503 with Retry-After.
+    #[arg(long, default_value_t = 64)]
+    pub max_queue: usize,
+    /// How long browsers and proxies may keep an image, seconds (Cache-Control).
+    #[arg(long, default_value_t = 86_400)]
+    pub max_age: u64,
+    /// Bytes of decoded tiles kept in memory between requests.
+    #[arg(long, default_value = "512M", value_parser = parse_size)]
+    pub decoded_cache: u64,
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+impl ServeArgs {
+    fn options(&self) -> Result<ServeOptions> {
+        if !(self.max_fov > 0.0 && self.max_fov <= 360.0) {
+            anyhow::bail!(
+                "--max-fov must be above 0 and at most 360, not {}",
+                self.max_fov
+            );
+        }
+        let mut options = ServeOptions::default();
+        options.listen = self.listen;
+        options.surveys = self.survey.iter().map(|s| named_survey(s)).collect();
+        options.serve_list = self.fetch.hipslist.is_some();
+        options.cors_origins = self.cors_origin.clone();
+        options.max_pixels = self.max_pixels;
+        options.max_fov = self.max_fov;
+        options.render_time = Duration::from_secs_f64(self.render_time);
+        options.max_renders = self.max_renders;
+        options.max_queue = self.max_queue;
+        options.max_age = Duration::from_secs(self.max_age);
+        Ok(options)
+    }
+}
+
+/// `ID=LOCATION` as `(Some(ID), LOCATION)`, a bare location as `(None, LOCATION)` (an `=` in
+/// a URL's query is not taken for the ID's).
+fn named_survey(s: &str) -> (Option<String>, String) {
+    match s.split_once('=') {
+        Some((id, location)) if !id.contains("://") && !id.trim().is_empty() => {
+            (Some(id.trim().to_string()), location.trim().to_string())
+        }
+        _ => (None, s.trim().to_string()),
+    }
 }
 
 /// `hipscut batch`: the list, where outputs go, and the defaults of the columns rows lack.
@@ -537,6 +613,7 @@ pub fn run(cli: Cli) -> Result<()> {
             _ => dry_run(&args),
         },
         Command::Batch(args) => batch_command(&args, cli.quiet),
+        Command::Serve(args) => serve_command(&args),
         Command::Surveys { words, fetch } => {
             let found =
                 Survey::search(&words, &fetch.options()).context("cannot read the HiPS list")?;
@@ -671,6 +748,29 @@ fn batch_command(args: &BatchArgs, quiet: bool) -> Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// Serves until SIGTERM or Ctrl-C, logging one line per request.
+fn serve_command(args: &ServeArgs) -> Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let options = args.options()?;
+    let open = args.fetch.options();
+    let mut engine_options = EngineOptions::default();
+    engine_options.fetch = open.fetch;
+    engine_options.hipslist = open.hipslist;
+    engine_options.sesame = open.sesame;
+    engine_options.decoded_cache_bytes = args.decoded_cache;
+    let engine = Engine::new(engine_options)?;
+    hipscut::serve_blocking(engine, options, |address| {
+        eprintln!("hipscut: serving on http://{address}/ (Ctrl-C to stop)");
+    })
+    .context("cannot serve")
 }
 
 /// Prints what the render would do, for each survey.

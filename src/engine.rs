@@ -199,6 +199,17 @@ impl Engine {
         AbortOnDrop(task).await.and_then(|r| r)
     }
 
+    /// The records of the engine's HiPS list (its `hipslist`, or the built-in one), read
+    /// through the engine's HTTP client and disk cache.
+    pub(crate) async fn hipslist(&self) -> Result<Vec<crate::survey::HipsRecord>> {
+        let engine = self.clone();
+        let task = runtime().spawn(async move {
+            let opts = engine.open_options(None);
+            crate::survey::load_hipslist(&opts, &engine.shared.fetcher, &|_| {}).await
+        });
+        AbortOnDrop(task).await.and_then(|r| r)
+    }
+
     /// [`Engine::survey`], blocking.
     pub fn survey_blocking(&self, location: Option<&str>) -> Result<Arc<Survey>> {
         block_on(self.survey(location))

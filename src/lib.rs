@@ -62,6 +62,7 @@ mod raster;
 mod render;
 mod report;
 mod request;
+mod serve;
 mod store;
 mod survey;
 mod target;
@@ -92,6 +93,7 @@ pub use render::{
 };
 pub use report::{process_usage, ImageStats, RunReport, Seconds, Tiles};
 pub use request::{Field, RenderRequest, View, WcsHeader, DEFAULT_FOV, DEFAULT_WIDTH};
+pub use serve::{serve_blocking, ServeOptions, Server};
 pub use survey::{HipsRecord, OpenOptions, Properties, Survey};
 pub use target::{resolve_target, Target, TargetSource, SESAME_URL};
 pub use tile::TileFormat;

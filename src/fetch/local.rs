@@ -52,14 +52,14 @@ impl EmbeddedSource {
             .then_some(EmbeddedSource { prefix })
     }
 
-    /// The names of all embedded surveys.
+    /// The names of all embedded surveys: the folders of assets with a `properties` file
+    /// (the fonts are embedded too).
     pub(crate) fn names() -> Vec<&'static str> {
-        let mut names: Vec<&str> = embedded::FILES
+        embedded::FILES
             .iter()
-            .filter_map(|(p, _)| p.split_once('/').map(|(n, _)| n))
-            .collect();
-        names.dedup();
-        names
+            .filter_map(|(p, _)| p.strip_suffix("/properties"))
+            .filter(|name| !name.contains('/'))
+            .collect()
     }
 }
 

@@ -60,7 +60,8 @@ impl Survey {
     }
 
     /// Opens a survey from a directory, a `file://` or `http(s)://` URL, a survey ID such as
-    /// `CDS/P/DSS2/color` (resolved through the HiPS list), `embedded:NAME`, or (with `None`)
+    /// `CDS/P/DSS2/color` (resolved through the HiPS list; `id:CDS/P/DSS2/color` is resolved
+    /// there even when a folder of that name exists), `embedded:NAME`, or (with `None`)
     /// the embedded default survey. It blocks, from any thread; an engine
     /// ([`crate::Engine::survey`]) opens surveys asynchronously and keeps them.
     pub fn open_with(location: Option<&str>, opts: &OpenOptions) -> Result<Survey> {
@@ -108,6 +109,8 @@ impl Survey {
             local(embedded_source(DEFAULT_EMBEDDED)?).await
         } else if let Some(name) = location.strip_prefix("embedded:") {
             local(embedded_source(name)?).await
+        } else if let Some(id) = location.strip_prefix("id:") {
+            open_listed(id, opts, fetcher, waiting).await
         } else if let Some(path) = location.strip_prefix("file://") {
             local(dir_source(PathBuf::from(path), location)?).await
         } else if location.starts_with("http://") || location.starts_with("https://") {
@@ -116,16 +119,7 @@ impl Survey {
         } else if location.contains("://") {
             Err(Error::UnsupportedLocation(location.to_string()))
         } else if !PathBuf::from(location).exists() && looks_like_id(location) {
-            let records = load_hipslist(opts, fetcher, waiting).await?;
-            let record = resolve(location, &records)?;
-            open_http(
-                record.id.clone(),
-                record.urls.clone(),
-                opts,
-                fetcher,
-                waiting,
-            )
-            .await
+            open_listed(location, opts, fetcher, waiting).await
         } else {
             local(dir_source(PathBuf::from(location), location)?).await
         }
@@ -284,9 +278,22 @@ async fn open_http(
     })
 }
 
+/// The survey whose ID the HiPS list gives, opened from the list's URLs (never a path).
+async fn open_listed(
+    id: &str,
+    opts: &OpenOptions,
+    fetcher: &Arc<Fetcher>,
+    waiting: &(dyn Fn(&str) + Sync),
+) -> Result<Survey> {
+    let records = load_hipslist(opts, fetcher, waiting).await?;
+    let record = resolve(id, &records)?;
+    let urls = record.urls.clone();
+    open_http(record.id.clone(), urls, opts, fetcher, waiting).await
+}
+
 /// The HiPS list to resolve IDs with: `hipslist` (a file, or a URL fetched through the disk
 /// cache) or the built-in one.
-async fn load_hipslist(
+pub(crate) async fn load_hipslist(
     opts: &OpenOptions,
     fetcher: &Arc<Fetcher>,
     waiting: &(dyn Fn(&str) + Sync),
