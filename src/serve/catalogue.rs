@@ -59,9 +59,11 @@ impl Catalogue {
             let survey = engine.survey(Some(location)).await?;
             let id = match id.clone().or_else(|| survey.properties.id.clone()) {
                 Some(id) if !key(&id).is_empty() => id.trim_start_matches("ivo://").to_string(),
-                _ => return Err(Error::invalid(format!(
+                _ => {
+                    return Err(Error::invalid(format!(
                     "survey {location} has no creator_did to name it by: give it as ID={location}"
-                ))),
+                )))
+                }
             };
             let title = survey.properties.title.clone();
             catalogue.add(id, title, location.clone());

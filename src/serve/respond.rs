@@ -141,9 +141,15 @@ async fn image(
 ) -> Result<Response, Problem> {
     let query = params::parse(pairs, &state.limits)?;
     let entry = state.catalogue.find(&query.hips)?;
+    // Messages name the survey by its ID: where the server reads it from is its own business.
+    let failed = |e: crate::Error| {
+        let mut problem = Problem::of(&e);
+        problem.description = problem.description.replace(&entry.location, &entry.id);
+        problem
+    };
     let opening = state.engine.survey(Some(&entry.location));
     let survey = match tokio::time::timeout(state.limits.render_time, opening).await {
-        Ok(survey) => survey.map_err(|e| Problem::of(&e))?,
+        Ok(survey) => survey.map_err(failed)?,
         Err(_) => {
             return Err(Problem::new(
                 StatusCode::GATEWAY_TIMEOUT,
@@ -171,7 +177,7 @@ async fn image(
         .engine
         .render(&survey, &query.request)
         .await
-        .map_err(|e| Problem::of(&e))?;
+        .map_err(failed)?;
     state.metrics.rendered(&rendered.stats);
     let complete = rendered.stats.failures.is_empty();
     let format = query.format;
