@@ -173,9 +173,10 @@ pub struct ServeArgs {
     /// Renders at once [default: one per core].
     #[arg(long, default_value_t = 0)]
     pub max_renders: usize,
-    /// Requests that may wait for a render; beyond them, 503 with Retry-After.
-    #[arg(long, default_value_t = 64)]
-    pub max_queue: usize,
+    /// Requests that may wait for a render; beyond them, 503 with Retry-After [default: 8 per
+    /// render slot].
+    #[arg(long)]
+    pub max_queue: Option<usize>,
     /// How long browsers and proxies may keep an image, seconds (Cache-Control).
     #[arg(long, default_value_t = 86_400)]
     pub max_age: u64,

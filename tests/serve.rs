@@ -449,7 +449,7 @@ async fn beyond_the_queue_requests_get_503_with_retry_after() {
     let tiles = slow_survey(dir.path(), Duration::from_millis(400));
     let service = start(&[("slow", tiles.url())], |o| {
         o.max_renders = 1;
-        o.max_queue = 1;
+        o.max_queue = Some(1);
     })
     .await;
     let asks = (0..5).map(|k| {
@@ -618,7 +618,7 @@ async fn a_faulty_tile_server_loses_no_request() {
     }
     let service = start(&[("faulty", tiles.url())], |o| {
         o.render_time = Duration::from_secs(4);
-        o.max_queue = 200;
+        o.max_queue = Some(200);
     })
     .await;
     let asks: Vec<_> = (0..60)

@@ -3,10 +3,8 @@
 mod atomic;
 mod fits;
 mod picture;
-mod stretch;
 
 pub(crate) use atomic::{check_output, write_atomically};
-pub(crate) use stretch::LinearStretch;
 
 use crate::display::{self, Source};
 use crate::error::{Error, Result};

@@ -18,9 +18,10 @@ use axum::Router;
 use catalogue::Catalogue;
 use metrics::Metrics;
 use params::Limits;
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -47,15 +48,16 @@ pub struct ServeOptions {
     pub render_time: Duration,
     /// Renders at once (0: one per core).
     pub max_renders: usize,
-    /// Requests that may wait for a render slot; beyond them, 503.
-    pub max_queue: usize,
+    /// Requests that may wait for a render slot; beyond them, 503 (`None`: 8 per slot, so
+    /// that a wait stays near 8 renders' time).
+    pub max_queue: Option<usize>,
     /// How long clients may keep an image (`Cache-Control: max-age`).
     pub max_age: Duration,
 }
 
 impl Default for ServeOptions {
     /// 127.0.0.1:8080, the embedded surveys, no CORS, 25 Mpx, 360°, 60 s a render, one render
-    /// per core with 64 waiting, images kept a day.
+    /// per core with 8 per render waiting, images kept a day.
     fn default() -> Self {
         ServeOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
@@ -66,7 +68,7 @@ impl Default for ServeOptions {
             max_fov: 360.0,
             render_time: Duration::from_secs(60),
             max_renders: 0,
-            max_queue: 64,
+            max_queue: None,
             max_age: Duration::from_secs(86_400),
         }
     }
@@ -80,6 +82,25 @@ pub(crate) struct State {
     metrics: Metrics,
     limits: Limits,
     max_age: Duration,
+    /// Each opened survey's digest for ETags, by the survey's unique number (a survey opened
+    /// again, when its properties are due, gets a new one).
+    survey_digests: Mutex<HashMap<u64, String>>,
+}
+
+impl State {
+    /// The digest of `survey` (see [`respond::survey_digest`]), computed once per opening.
+    fn survey_digest(&self, survey: &crate::survey::Survey) -> String {
+        let Ok(mut digests) = self.survey_digests.lock() else {
+            return respond::survey_digest(survey);
+        };
+        if digests.len() > 10_000 {
+            digests.clear();
+        }
+        digests
+            .entry(survey.uid)
+            .or_insert_with(|| respond::survey_digest(survey))
+            .clone()
+    }
 }
 
 /// A bound, ready server: its surveys are open and its socket listens.
@@ -111,7 +132,7 @@ impl Server {
         let state = Arc::new(State {
             engine,
             catalogue,
-            admission: Admission::new(slots, options.max_queue),
+            admission: Admission::new(slots, options.max_queue.unwrap_or(8 * slots)),
             metrics: Metrics::new(),
             limits: Limits {
                 max_pixels: options.max_pixels,
@@ -119,6 +140,7 @@ impl Server {
                 render_time: options.render_time,
             },
             max_age: options.max_age,
+            survey_digests: Mutex::default(),
         });
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await

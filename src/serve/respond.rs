@@ -158,7 +158,7 @@ async fn image(
             ))
         }
     };
-    let tag = etag_of(&survey, &query);
+    let tag = etag_of(state, &survey, &query);
     if matches_etag(headers, &tag) {
         return Ok(cached(
             StatusCode::NOT_MODIFIED,
@@ -236,16 +236,33 @@ pub(crate) fn content_type(format: OutputFormat) -> &'static str {
     }
 }
 
-/// The strong ETag of a render: hipscut's version, the survey (where from and its
-/// properties, release date included) and every choice of the request but its time limit.
-fn etag_of(survey: &Survey, query: &Query) -> String {
+/// The digest of what a survey's images depend on: hipscut's version, where the survey is
+/// read from, and its properties (release date included).
+pub(crate) fn survey_digest(survey: &Survey) -> String {
+    let mut hasher = Sha256::new();
+    for part in [
+        env!("CARGO_PKG_VERSION"),
+        &survey.location,
+        &format!("{:?}", survey.properties),
+    ] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The strong ETag of a render: the survey's digest, and every choice of the request but its
+/// time limit.
+fn etag_of(state: &State, survey: &Survey, query: &Query) -> String {
     let mut request = query.request.clone();
     request.deadline = None;
     let mut hasher = Sha256::new();
     for part in [
-        env!("CARGO_PKG_VERSION").to_string(),
-        survey.location.clone(),
-        format!("{:?}", survey.properties),
+        state.survey_digest(survey),
         format!("{request:?}"),
         query.format.name().to_string(),
     ] {
