@@ -482,7 +482,7 @@ async fn beyond_the_queue_requests_get_503_with_retry_after() {
         .unwrap();
     let text = metrics.text().await.unwrap();
     assert!(
-        text.contains("hipscut_requests_total{status=\"503\"} 3"),
+        text.contains("hipscut_requests_total{route=\"/hips2fits\",status=\"503\"} 3"),
         "{text}"
     );
     assert!(text.contains("hipscut_renders_in_flight 0"), "{text}");
@@ -531,7 +531,11 @@ async fn a_client_that_goes_away_stops_its_render() {
         .send()
         .await
         .unwrap();
-    assert!(text.text().await.unwrap().contains("status=\"499\"} 1"));
+    assert!(text
+        .text()
+        .await
+        .unwrap()
+        .contains("route=\"/hips2fits\",status=\"499\"} 1"));
     service.shutdown().await;
 }
 
@@ -595,7 +599,12 @@ fn the_binary_stops_cleanly_on_sigterm() {
     assert!(exit.success(), "{exit:?}");
     let mut log = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut log).unwrap();
-    assert!(log.contains("status=200"), "one line per request: {log}");
+    for line in [
+        "route=\"/health\" status=200",
+        "route=\"/hips2fits\" status=200",
+    ] {
+        assert!(log.contains(line), "one line per request: {log}");
+    }
     assert!(log.contains("shutting down"), "{log}");
 }
 

@@ -86,12 +86,14 @@ impl Metrics {
         }
     }
 
-    /// One answered request.
-    pub(crate) fn answered(&self, status: u16, took: Duration) {
-        self.requests
-            .get_or_create(&vec![("status", status.to_string())])
-            .inc();
-        self.latency.observe(took.as_secs_f64());
+    /// One answered request; the latency histogram is of image requests only (scrapes and
+    /// pages would blur it).
+    pub(crate) fn answered(&self, route: &'static str, status: u16, took: Duration) {
+        let labels = vec![("route", route.to_string()), ("status", status.to_string())];
+        self.requests.get_or_create(&labels).inc();
+        if route == "/hips2fits" {
+            self.latency.observe(took.as_secs_f64());
+        }
     }
 
     /// The tiles of one render.
@@ -138,9 +140,10 @@ mod tests {
     #[test]
     fn counts_and_ratios_in_prometheus_text() {
         let m = Metrics::new();
-        m.answered(200, Duration::from_millis(30));
-        m.answered(200, Duration::from_millis(30));
-        m.answered(503, Duration::from_millis(1));
+        m.answered("/hips2fits", 200, Duration::from_millis(30));
+        m.answered("/hips2fits", 200, Duration::from_millis(30));
+        m.answered("/hips2fits", 503, Duration::from_millis(1));
+        m.answered("/metrics", 200, Duration::from_millis(300));
         let stats = RenderStats {
             fetched: 1,
             from_cache: 3,
@@ -150,8 +153,10 @@ mod tests {
         m.rendered(&stats);
         let text = m.exposition(2, 5);
         for line in [
-            "hipscut_requests_total{status=\"200\"} 2",
-            "hipscut_requests_total{status=\"503\"} 1",
+            "hipscut_requests_total{route=\"/hips2fits\",status=\"200\"} 2",
+            "hipscut_requests_total{route=\"/hips2fits\",status=\"503\"} 1",
+            "hipscut_requests_total{route=\"/metrics\",status=\"200\"} 1",
+            "hipscut_request_duration_seconds_count 3",
             "hipscut_request_duration_seconds_bucket{le=\"0.05\"} 3",
             "hipscut_request_duration_seconds_bucket{le=\"0.025\"} 1",
             "hipscut_disk_cache_hit_ratio 0.75",

@@ -225,6 +225,10 @@ fn router(state: Arc<State>, origins: &[String]) -> Result<Router> {
         .route("/metrics", get(respond::metrics))
         .fallback(respond::not_found)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            respond::observe,
+        ))
         .with_state(state);
     Ok(match cors(origins)? {
         Some(layer) => router.layer(layer),

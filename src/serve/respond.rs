@@ -8,7 +8,7 @@ use crate::encode::OutputFormat;
 use crate::survey::Survey;
 use axum::body::{to_bytes, Body};
 use axum::extract::{RawQuery, State as Shared};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -24,21 +24,23 @@ fn pairs_of(bytes: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(bytes).into_owned().collect()
 }
 
+/// The `hips` a request named, kept in its response for the log line.
+#[derive(Clone)]
+struct Hips(String);
+
 /// `GET /hips2fits?…` (and `HEAD`, whose body the server leaves out).
 pub(crate) async fn hips2fits_get(
     Shared(state): Shared<Arc<State>>,
-    method: Method,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
     let pairs = pairs_of(query.unwrap_or_default().as_bytes());
-    answer(&state, &method, &pairs, &headers).await
+    answer(&state, &pairs, &headers).await
 }
 
 /// `POST /hips2fits` with an `application/x-www-form-urlencoded` form.
 pub(crate) async fn hips2fits_post(
     Shared(state): Shared<Arc<State>>,
-    method: Method,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -47,31 +49,56 @@ pub(crate) async fn hips2fits_post(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !form {
-        let problem = Problem::new(
+        return Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Unsupported form",
             "send the parameters as application/x-www-form-urlencoded, or in the URL of a GET",
-        );
-        return logged(&state, &method, "", problem.into_response(), Instant::now());
+        )
+        .into_response();
     }
     match to_bytes(body, super::MAX_FORM_BYTES).await {
-        Ok(bytes) => answer(&state, &method, &pairs_of(&bytes), &headers).await,
-        Err(_) => {
-            let problem = Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Form too large",
-                format!("a form may hold at most {} bytes", super::MAX_FORM_BYTES),
-            );
-            logged(&state, &method, "", problem.into_response(), Instant::now())
-        }
+        Ok(bytes) => answer(&state, &pairs_of(&bytes), &headers).await,
+        Err(_) => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Form too large",
+            format!("a form may hold at most {} bytes", super::MAX_FORM_BYTES),
+        )
+        .into_response(),
     }
 }
 
-/// Records a request that was dropped before its answer (the client went away) as 499.
+/// The image or the problem, with the `hips` asked for attached for the log.
+async fn answer(state: &State, pairs: &[(String, String)], headers: &HeaderMap) -> Response {
+    let hips = pairs
+        .iter()
+        .find(|(k, _)| k == "hips")
+        .map_or(String::new(), |(_, v)| v.chars().take(200).collect());
+    let mut response = image(state, pairs, headers)
+        .await
+        .unwrap_or_else(IntoResponse::into_response);
+    response.extensions_mut().insert(Hips(hips));
+    response
+}
+
+/// The routes requests are counted by (any other path is `other`, so that scans cannot grow
+/// the metrics).
+fn route_of(path: &str) -> &'static str {
+    match path {
+        "/hips2fits" => "/hips2fits",
+        "/" => "/",
+        "/surveys" => "/surveys",
+        "/target" => "/target",
+        "/health" => "/health",
+        "/metrics" => "/metrics",
+        _ => "other",
+    }
+}
+
+/// Counts a request dropped before its answer (the client went away) as 499, and logs it.
 struct Unanswered<'a> {
     state: &'a State,
+    route: &'static str,
     started: Instant,
-    hips: String,
     answered: bool,
 }
 
@@ -80,56 +107,47 @@ impl Drop for Unanswered<'_> {
         if self.answered {
             return;
         }
-        self.state.metrics.answered(499, self.started.elapsed());
+        let took = self.started.elapsed();
+        self.state.metrics.answered(self.route, 499, took);
+        let ms = took.as_millis() as u64;
+        let route = self.route;
         tracing::info!(
+            route,
             status = 499,
-            hips = %self.hips,
-            ms = self.started.elapsed().as_millis() as u64,
-            "client went away; its render was stopped"
+            ms,
+            "client went away; its work was stopped"
         );
     }
 }
 
-async fn answer(
-    state: &State,
-    method: &Method,
-    pairs: &[(String, String)],
-    headers: &HeaderMap,
+/// Every request: counted by route and status, timed, and logged in one line.
+pub(crate) async fn observe(
+    Shared(state): Shared<Arc<State>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
 ) -> Response {
-    let started = Instant::now();
-    let hips = pairs
-        .iter()
-        .find(|(k, _)| k == "hips")
-        .map_or(String::new(), |(_, v)| v.chars().take(200).collect());
-    let mut guard = Unanswered {
-        state,
-        started,
-        hips: hips.clone(),
+    let method = request.method().clone();
+    let route = route_of(request.uri().path());
+    let mut unanswered = Unanswered {
+        state: &state,
+        route,
+        started: Instant::now(),
         answered: false,
     };
-    let response = image(state, pairs, headers)
-        .await
-        .unwrap_or_else(IntoResponse::into_response);
-    guard.answered = true;
-    logged(state, method, &hips, response, started)
-}
-
-/// Counts and logs an answer, one line per request.
-fn logged(
-    state: &State,
-    method: &Method,
-    hips: &str,
-    response: Response,
-    started: Instant,
-) -> Response {
-    let took = started.elapsed();
+    let response = next.run(request).await;
+    unanswered.answered = true;
+    let took = unanswered.started.elapsed();
     let status = response.status().as_u16();
-    state.metrics.answered(status, took);
+    state.metrics.answered(route, status, took);
     let bytes = axum::body::HttpBody::size_hint(response.body())
         .exact()
         .unwrap_or(0);
     let ms = (took.as_secs_f64() * 1e4).round() / 10.0;
-    tracing::info!(%method, status, hips, ms, bytes, "hips2fits");
+    let hips = response
+        .extensions()
+        .get::<Hips>()
+        .map_or("", |h| h.0.as_str());
+    tracing::info!(%method, route, status, hips, ms, bytes, "request");
     response
 }
 
