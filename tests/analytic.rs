@@ -115,8 +115,7 @@ fn assert_within_bilinear_bounds(e: &Errors, label: &str) {
     assert_within(e, label, 0.3, 0.03);
 }
 
-/// The projective painter may add its homographies' tolerance (0.08 tile pixel, i.e. 0.16 of a
-/// half-pixel shift) to the interpolation error.
+/// The error must stay below `max` and `mean` (fractions of a half-pixel shift).
 fn assert_within(e: &Errors, label: &str, max: f64, mean: f64) {
     assert!(
         e.max_ratio < max,
@@ -163,10 +162,10 @@ fn bilinear_renders_match_the_analytic_sky_in_every_setting() {
                 e.painted, e.expected,
                 "{label}: holes in a full-coverage survey"
             );
-            match painter {
-                Painter::Precise => assert_within_bilinear_bounds(&e, &label),
-                Painter::Projective => assert_within(&e, &label, 0.45, 0.05),
-            }
+            // The projective painter's homographies, corrected to second order, place pixels
+            // within 0.002 tile pixel: its errors are the precise painter's (worst max 0.239
+            // and mean 0.0189 of a half-pixel shift for both, measured).
+            assert_within_bilinear_bounds(&e, &label);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Painting the output image from survey tiles.
 
+mod correction;
 mod homography;
 mod precise;
 mod projective;

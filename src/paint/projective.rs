@@ -1,21 +1,26 @@
 //! The projective painter: each tile, split into pieces where its projection is too distorted,
-//! is painted through a homography from output pixels into the tile's own pixel grid.
+//! is painted through a homography from output pixels into the tile's own pixel grid,
+//! corrected to second order.
 //!
 //! A piece's four *outer* corners (not the centres of its corner pixels) are projected into the
-//! output image, and the homography output → tile is solved from them (nalgebra). A piece is
-//! split into its four children when its edge midpoints and centre, projected, land more than
-//! `TOLERANCE` output pixels (or `TOLERANCE_TILE` tile pixels) from where the homography puts
-//! them, when it is too large or too
-//! skewed (Aladin's criterion), or when a corner cannot be projected (behind a zenithal
-//! projection's horizon, beyond an AIT/MOL edge, across CAR's lon ±180). A child is a range of
-//! the parent's decoded pixels, never a new image. A piece still bad at `MAX_SPLIT` levels is
-//! painted by the precise painter.
+//! output image, and the homography output → tile is solved from them (nalgebra). The HEALPix
+//! grid's projection is curved, so that homography errs by an amount that grows with the square
+//! of the piece's size (2 × 10⁻⁵ tile pixel × size² in a TAN field). Its errors at the edge
+//! midpoints and the centre define a biquadratic correction (`correction.rs`), which is
+//! subtracted. The corrected map is then checked at eight points between those nodes; a piece
+//! is split into its four children when it errs there by more than `TOLERANCE` output pixels
+//! or `TOLERANCE_TILE` tile pixels (0.002: a photometric error far below the noise), when it is
+//! too large or too skewed (Aladin's criterion), or when a point cannot be projected (behind a
+//! zenithal projection's horizon, beyond an AIT/MOL edge, across CAR's lon ±180). A child is a
+//! range of the parent's decoded pixels, never a new image. A piece still bad at `MAX_SPLIT`
+//! levels is painted by the precise painter.
 //!
 //! Which tile paints a pixel is not decided here: the plan's buckets give each pixel to the tile
 //! whose HEALPix cell holds its centre, so every pixel is painted exactly once. A pixel whose
 //! bilinear samples would cross the tile's border, or touch a no-data pixel, is also sampled
 //! precisely, so seams match the precise painter.
 
+use super::correction::Correction;
 use super::homography::Homography;
 use super::sampler::{Level, Sampler};
 use super::{Interpolation, SharedRaster};
@@ -24,10 +29,10 @@ use crate::plan::Run;
 use crate::store::TileLookup;
 use crate::tile::TileId;
 
-/// Largest error of a piece's homography at its test points, in output pixels…
-pub(crate) const TOLERANCE: f64 = 0.1;
+/// Largest error of a piece's corrected homography at its test points, in output pixels…
+pub(crate) const TOLERANCE: f64 = 0.002;
 /// …and in tile pixels (what bilinear sampling sees).
-pub(crate) const TOLERANCE_TILE: f64 = 0.08;
+pub(crate) const TOLERANCE_TILE: f64 = 0.002;
 /// Deepest split below a tile (a 512-px tile down to 8-px pieces).
 pub(crate) const MAX_SPLIT: u8 = 6;
 /// Aladin's distortion criterion, in output pixels.
@@ -42,6 +47,8 @@ pub(crate) struct Piece {
     size: f64,
     /// Output → tile map; `None` where the corners could not all be projected.
     map: Option<Homography>,
+    /// The map's second-order error across the piece, subtracted from it.
+    correction: Option<Correction>,
     children: Option<Box<[Piece; 4]>>,
     /// Too distorted even at the deepest split: paint its pixels precisely.
     precise: bool,
@@ -102,6 +109,7 @@ impl TileMesh {
                 v0: 0.0,
                 size: projector.width,
                 map: None,
+                correction: None,
                 children: None,
                 precise: false,
             },
@@ -128,37 +136,9 @@ impl TileMesh {
         let map = corners
             .as_ref()
             .and_then(|c| Homography::from_pairs([c[0], c[1], c[2], c[3]], corners_uv));
-        let good = match (&corners, &map) {
-            (Some(c), Some(map)) => {
-                let half = size / 2.0;
-                let tests = [
-                    (u0 + half, v0 + half),
-                    (u0 + half, v0),
-                    (u0 + half, v0 + size),
-                    (u0, v0 + half),
-                    (u0 + size, v0 + half),
-                ];
-                let edges = [
-                    distance(c[0], c[1]),
-                    distance(c[1], c[3]),
-                    distance(c[3], c[2]),
-                    distance(c[2], c[0]),
-                ];
-                // Output pixels per tile pixel, to weigh errors measured in the tile.
-                let scale = edges.iter().sum::<f64>() / (4.0 * size);
-                let accurate = tests.iter().all(|&(u, v)| {
-                    p.project(u, v).is_some_and(|(x, y)| {
-                        let (mu, mv) = map.apply(x, y);
-                        let error = distance((mu, mv), (u, v));
-                        error <= TOLERANCE_TILE && error * scale <= TOLERANCE
-                    })
-                });
-                let (d1, d2) = (distance(c[0], c[3]), distance(c[1], c[2]));
-                let skewed =
-                    d1.max(d2) > MAX_DIAGONAL && d1.min(d2) / d1.max(d2) < MIN_DIAGONAL_RATIO;
-                accurate && !skewed && edges.iter().all(|&e| e <= MAX_EDGE)
-            }
-            _ => false,
+        let (good, correction) = match (&corners, &map) {
+            (Some(c), Some(map)) => judge(p, c, map, (u0, v0, size)),
+            _ => (false, None),
         };
         self.pieces += 1;
         if good || level >= MAX_SPLIT {
@@ -170,6 +150,7 @@ impl TileMesh {
                 v0,
                 size,
                 map,
+                correction,
                 children: None,
                 precise: !good,
             };
@@ -186,6 +167,7 @@ impl TileMesh {
             v0,
             size,
             map,
+            correction,
             children: Some(children),
             precise: false,
         }
@@ -242,10 +224,95 @@ impl Piece {
         if self.precise {
             return None;
         }
-        let uv = self.map.as_ref()?.apply(col, row);
+        let map = self.map.as_ref()?;
+        // The correction holds over the piece and a little beyond it: a pixel the homography
+        // puts far outside (met through `last`) is not corrected into it by extrapolation.
+        let (hu, hv) = map.apply(col, row);
+        let near = |x: f64, lo: f64| x >= lo - self.size / 4.0 && x <= lo + 1.25 * self.size;
+        if !(near(hu, self.u0) && near(hv, self.v0)) {
+            return None;
+        }
+        let uv = corrected((hu, hv), self.correction.as_ref(), self.frame());
         let inside = |x: f64, lo: f64| x >= lo && x <= lo + self.size;
         (inside(uv.0, self.u0) && inside(uv.1, self.v0)).then_some(uv)
     }
+}
+
+impl Piece {
+    fn frame(&self) -> (f64, f64, f64) {
+        (self.u0, self.v0, self.size)
+    }
+}
+
+/// The tile position `(u, v)` a homography gives, less `correction` over the piece
+/// `(u0, v0, size)`.
+#[inline]
+fn corrected(
+    (u, v): (f64, f64),
+    correction: Option<&Correction>,
+    (u0, v0, size): (f64, f64, f64),
+) -> (f64, f64) {
+    match correction {
+        Some(c) => {
+            let e = c.at((u - u0) / size, (v - v0) / size);
+            (u - e.0, v - e.1)
+        }
+        None => (u, v),
+    }
+}
+
+/// Whether a piece `(u0, v0, size)` whose corners project to `c` is painted through `map`
+/// (and its correction): accurate to [`TOLERANCE_TILE`] and [`TOLERANCE`] at eight points
+/// between the nodes the correction is fitted at, neither too large nor too skewed.
+fn judge(
+    p: &Projector<'_>,
+    c: &[(f64, f64)],
+    map: &Homography,
+    (u0, v0, size): (f64, f64, f64),
+) -> (bool, Option<Correction>) {
+    let at = |s: f64, t: f64| (u0 + s * size, v0 + t * size);
+    // The nodes, in the order `Correction` takes them.
+    let nodes = [(0.5, 0.0), (0.5, 1.0), (0.0, 0.5), (1.0, 0.5), (0.5, 0.5)];
+    let mut residuals = [(0.0, 0.0); 5];
+    for (r, &(s, t)) in residuals.iter_mut().zip(&nodes) {
+        let (u, v) = at(s, t);
+        let Some((x, y)) = p.project(u, v) else {
+            return (false, None);
+        };
+        let (mu, mv) = map.apply(x, y);
+        *r = (mu - u, mv - v);
+    }
+    let correction = Correction::new(residuals);
+    let edges = [
+        distance(c[0], c[1]),
+        distance(c[1], c[3]),
+        distance(c[3], c[2]),
+        distance(c[2], c[0]),
+    ];
+    // Output pixels per tile pixel, to weigh errors measured in the tile.
+    let scale = edges.iter().sum::<f64>() / (4.0 * size);
+    let checks = [
+        (0.25, 0.25),
+        (0.75, 0.25),
+        (0.25, 0.75),
+        (0.75, 0.75),
+        (0.25, 0.0),
+        (0.75, 1.0),
+        (0.0, 0.75),
+        (1.0, 0.25),
+    ];
+    let accurate = checks.iter().all(|&(s, t)| {
+        let (u, v) = at(s, t);
+        p.project(u, v).is_some_and(|(x, y)| {
+            let uv = corrected(map.apply(x, y), Some(&correction), (u0, v0, size));
+            let error = distance(uv, (u, v));
+            error <= TOLERANCE_TILE && error * scale <= TOLERANCE
+        })
+    });
+    let (d1, d2) = (distance(c[0], c[3]), distance(c[1], c[2]));
+    let skewed = d1.max(d2) > MAX_DIAGONAL && d1.min(d2) / d1.max(d2) < MIN_DIAGONAL_RATIO;
+    let good = accurate && !skewed && edges.iter().all(|&e| e <= MAX_EDGE);
+    (good, Some(correction))
 }
 
 /// Paints the pixels of `runs`, which belong to `home`, through `mesh`; pixels it cannot place,
