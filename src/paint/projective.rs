@@ -301,18 +301,32 @@ fn judge(
         (0.0, 0.75),
         (1.0, 0.25),
     ];
-    let accurate = checks.iter().all(|&(s, t)| {
+    let mut projected = [(0.0, 0.0, 0.0, 0.0); 8];
+    for (slot, &(s, t)) in projected.iter_mut().zip(&checks) {
         let (u, v) = at(s, t);
-        p.project(u, v).is_some_and(|(x, y)| {
-            let uv = corrected(map.apply(x, y), Some(&correction), (u0, v0, size));
+        let Some((x, y)) = p.project(u, v) else {
+            return (false, None);
+        };
+        *slot = (u, v, x, y);
+    }
+    // The plain homography where it is good enough (small pieces): no correction to evaluate
+    // at every pixel.
+    let accurate_with = |correction: Option<&Correction>| {
+        projected.iter().all(|&(u, v, x, y)| {
+            let uv = corrected(map.apply(x, y), correction, (u0, v0, size));
             let error = distance(uv, (u, v));
             error <= TOLERANCE_TILE && error * scale <= TOLERANCE
         })
-    });
+    };
+    let (accurate, correction) = if accurate_with(None) {
+        (true, None)
+    } else {
+        (accurate_with(Some(&correction)), Some(correction))
+    };
     let (d1, d2) = (distance(c[0], c[3]), distance(c[1], c[2]));
     let skewed = d1.max(d2) > MAX_DIAGONAL && d1.min(d2) / d1.max(d2) < MIN_DIAGONAL_RATIO;
     let good = accurate && !skewed && edges.iter().all(|&e| e <= MAX_EDGE);
-    (good, Some(correction))
+    (good, correction)
 }
 
 /// Paints the pixels of `runs`, which belong to `home`, through `mesh`; pixels it cannot place,
