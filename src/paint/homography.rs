@@ -52,10 +52,11 @@ impl Homography {
     #[inline]
     pub(crate) fn apply(&self, x: f64, y: f64) -> (f64, f64) {
         let m = &self.0;
-        let w = m[(2, 0)] * x + m[(2, 1)] * y + m[(2, 2)];
+        // One division, not two: the painter's inner loop calls this for every pixel.
+        let w = 1.0 / (m[(2, 0)] * x + m[(2, 1)] * y + m[(2, 2)]);
         (
-            (m[(0, 0)] * x + m[(0, 1)] * y + m[(0, 2)]) / w,
-            (m[(1, 0)] * x + m[(1, 1)] * y + m[(1, 2)]) / w,
+            (m[(0, 0)] * x + m[(0, 1)] * y + m[(0, 2)]) * w,
+            (m[(1, 0)] * x + m[(1, 1)] * y + m[(1, 2)]) * w,
         )
     }
 }
