@@ -83,7 +83,7 @@ fn main() {
         "painting 1000×500 AIT (FermiColor): precise {precise} instructions, projective \
          {projective} ({ratio:.2}× fewer)"
     );
-    // Measured 3.74× (precise 791.4 M, projective 211.8 M); the projective painter must stay
+    // Measured 4.05× (precise 791.4 M, projective 195.6 M); the projective painter must stay
     // at least 2.5× cheaper, as it is the default for its speed.
     assert!(
         ratio >= 2.5,

@@ -12,8 +12,9 @@ fn render_with(survey: &Survey, req: &RenderRequest, painter: Painter) -> (Raste
 }
 
 /// A field, and the bounds its measured differences must keep: the max and mean difference
-/// in grey levels and the share of pixels sampled precisely (each 2× what was measured, the
-/// share's bound tighter where 2× would allow every pixel).
+/// in grey levels and the share of pixels sampled precisely (each 2× what was measured; the
+/// share's bound is 1 % where none was measured, and tighter than 2× where that would allow
+/// most pixels).
 struct Case {
     label: &'static str,
     projection: &'static str,
@@ -26,10 +27,11 @@ struct Case {
     precise_share: f64,
 }
 
-/// Measured (tolerance 0.002 pixel, with the biquadratic correction): TAN 0.00025 / 0.000035 /
-/// 3.07 %; AIT 0.0382 / 0.000212 / 65.5 %; CAR 0.00403 / 0.000030 / 1.24 %; SIN 0.0324 /
-/// 0.000168 / 49.4 %. The shares are high in the wide fields because Mellinger's 256-px tiles
-/// at order 1 put many output pixels near tile borders, which are sampled precisely.
+/// Measured (tolerance 0.002 pixel, with the second-order correction): max / mean grey levels
+/// / share sampled precisely: TAN 0.00025 / 0.000036 / 0 %; AIT 0.0326 / 0.000327 / 39.7 %;
+/// CAR 0.00403 / 0.000030 / 0.83 %; SIN 0.0374 / 0.000312 / 12.9 %. The wide fields sample
+/// many pixels precisely: Mellinger's 256-px tiles at order 1 put many output pixels near tile
+/// borders, whose bilinear samples need the neighbouring tile.
 const CASES: [Case; 4] = [
     Case {
         label: "TAN small field",
@@ -39,8 +41,8 @@ const CASES: [Case; 4] = [
         size: (300, 300),
         frame: Frame::Icrs,
         max: 0.0005,
-        mean: 0.00007,
-        precise_share: 0.062,
+        mean: 0.00008,
+        precise_share: 0.01,
     },
     Case {
         label: "AIT all-sky",
@@ -49,9 +51,9 @@ const CASES: [Case; 4] = [
         fov: 360.0,
         size: (600, 300),
         frame: Frame::Galactic,
-        max: 0.077,
-        mean: 0.00043,
-        precise_share: 0.72,
+        max: 0.065,
+        mean: 0.00066,
+        precise_share: 0.5,
     },
     Case {
         label: "CAR across lon 180",
@@ -62,7 +64,7 @@ const CASES: [Case; 4] = [
         frame: Frame::Icrs,
         max: 0.0081,
         mean: 0.00006,
-        precise_share: 0.025,
+        precise_share: 0.017,
     },
     Case {
         label: "SIN at a pole",
@@ -71,9 +73,9 @@ const CASES: [Case; 4] = [
         fov: 90.0,
         size: (300, 300),
         frame: Frame::Icrs,
-        max: 0.065,
-        mean: 0.00034,
-        precise_share: 0.55,
+        max: 0.075,
+        mean: 0.00063,
+        precise_share: 0.26,
     },
 ];
 
@@ -148,7 +150,7 @@ fn local_range(image: &Raster, col: usize, row: usize) -> f64 {
 /// On real survey values (DSS2 red FITS tiles, stars with steep peaks), the projective painter
 /// gives the precise painter's values: at p99.9 within a small fraction of the local dynamic
 /// range, as photometry needs. Measured: max 0.62 DN of a range of 2 × 10⁴, p99.9 0.0125 % of
-/// the local range (the 5×5 pixels around), 1.37 % of pixels sampled precisely.
+/// the local range (the 5×5 pixels around), 0.85 % of pixels sampled precisely.
 #[test]
 fn projective_is_exact_on_real_fits_tiles() {
     let dss = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/DSS2Red");
@@ -184,7 +186,7 @@ fn projective_is_exact_on_real_fits_tiles() {
     // 2× what was measured (before the second-order correction: max 78.9 DN, p99.9 1.09 %).
     const MAX_DN: f64 = 1.24;
     const MAX_RELATIVE: f64 = 0.00025;
-    const MAX_SHARE: f64 = 0.0274;
+    const MAX_SHARE: f64 = 0.017;
     assert!(relative.len() > 300_000, "the field has data");
     assert!(max < MAX_DN, "max difference {max} DN");
     assert!(

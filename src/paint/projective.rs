@@ -201,7 +201,11 @@ impl TileMesh {
         row: f64,
         hint: Option<(f64, f64)>,
     ) -> Option<(&Piece, (f64, f64))> {
-        let uv = piece.map.as_ref().map(|m| m.apply(col, row)).or(hint);
+        let uv = piece
+            .map
+            .as_ref()
+            .map(|m| corrected(m.apply(col, row), piece.correction.as_ref(), piece.frame()))
+            .or(hint);
         match (&piece.children, uv) {
             (Some(children), Some(uv)) => {
                 let half = piece.size / 2.0;
