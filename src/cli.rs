@@ -704,12 +704,7 @@ fn batch_command(args: &BatchArgs, quiet: bool) -> Result<()> {
         eprintln!("merged: {ok} rendered, {skipped} already there, {failed} failed");
         return Ok(());
     };
-    let open = args.fetch.options();
-    let mut options = EngineOptions::default();
-    options.fetch = open.fetch.clone();
-    options.hipslist = open.hipslist.clone();
-    options.sesame = open.sesame.clone();
-    let engine = Engine::new(options)?;
+    let engine = Engine::new(EngineOptions::fetching_as(&args.fetch.options()))?;
     let mut batch = BatchOptions::new(&args.out_dir);
     batch.defaults = args.defaults()?;
     batch.force = args.force;
@@ -761,11 +756,7 @@ fn serve_command(args: &ServeArgs) -> Result<()> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let options = args.options()?;
-    let open = args.fetch.options();
-    let mut engine_options = EngineOptions::default();
-    engine_options.fetch = open.fetch;
-    engine_options.hipslist = open.hipslist;
-    engine_options.sesame = open.sesame;
+    let mut engine_options = EngineOptions::fetching_as(&args.fetch.options());
     engine_options.decoded_cache_bytes = args.decoded_cache;
     let engine = Engine::new(engine_options)?;
     hipscut::serve_blocking(engine, options, |address| {

@@ -57,6 +57,19 @@ impl Default for EngineOptions {
     }
 }
 
+impl EngineOptions {
+    /// The defaults, fetching, resolving IDs and finding names as `open` says (its deadline,
+    /// which is one render's, is left out).
+    pub fn fetching_as(open: &OpenOptions) -> Self {
+        EngineOptions {
+            fetch: open.fetch.clone(),
+            hipslist: open.hipslist.clone(),
+            sesame: open.sesame.clone(),
+            ..EngineOptions::default()
+        }
+    }
+}
+
 impl std::fmt::Debug for EngineOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EngineOptions")
@@ -133,11 +146,8 @@ impl Engine {
     /// An engine for one render in a process about to exit: no decoded tile is kept.
     pub fn one_shot(open: &OpenOptions) -> Result<Engine> {
         Engine::new(EngineOptions {
-            fetch: open.fetch.clone(),
-            hipslist: open.hipslist.clone(),
-            sesame: open.sesame.clone(),
             decoded_cache_bytes: 0,
-            ..EngineOptions::default()
+            ..EngineOptions::fetching_as(open)
         })
     }
 

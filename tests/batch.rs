@@ -3,7 +3,7 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use support::server::TestServer;
 use support::AnalyticSurvey;
@@ -51,13 +51,18 @@ fn overlapping(n: usize) -> String {
     csv
 }
 
+/// The analytic survey under `dir`, served, and a list of `n` overlapping fields of it.
+fn served_list(dir: &Path, n: usize) -> (TestServer, PathBuf) {
+    let survey = AnalyticSurvey::default().write(dir);
+    let list = dir.join("list.csv");
+    std::fs::write(&list, overlapping(n)).unwrap();
+    (TestServer::start(&survey), list)
+}
+
 #[test]
 fn overlapping_fields_fetch_each_tile_once() {
     let dir = tempfile::tempdir().unwrap();
-    let survey = AnalyticSurvey::default().write(dir.path());
-    let server = TestServer::start(&survey);
-    let list = dir.path().join("list.csv");
-    std::fs::write(&list, overlapping(20)).unwrap();
+    let (server, list) = served_list(dir.path(), 20);
     let out = dir.path().join("out");
     let o = batch(&[
         list.to_str().unwrap(),
@@ -180,10 +185,7 @@ fn duplicate_names_stop_the_batch_before_any_work() {
 #[test]
 fn four_shards_over_one_cache_make_the_whole_set_once() {
     let dir = tempfile::tempdir().unwrap();
-    let survey = AnalyticSurvey::default().write(dir.path());
-    let server = TestServer::start(&survey);
-    let list = dir.path().join("list.csv");
-    std::fs::write(&list, overlapping(10)).unwrap();
+    let (server, list) = served_list(dir.path(), 10);
     let (out, cache) = (dir.path().join("out"), dir.path().join("cache"));
     let mut names = Vec::new();
     for k in 0..4 {
@@ -237,16 +239,10 @@ fn four_shards_over_one_cache_make_the_whole_set_once() {
 
 #[test]
 fn a_batch_killed_half_way_resumes_to_the_same_files_rendering_none_twice() {
-    use support::server::Fault;
     let dir = tempfile::tempdir().unwrap();
     let survey = AnalyticSurvey::default().write(dir.path());
-    let server = TestServer::start(&survey);
     // Slow tiles, so that the batch is still running when it is killed.
-    server.fault(
-        "Norder",
-        Fault::Latency(std::time::Duration::from_millis(150)),
-        None,
-    );
+    let server = TestServer::start_slow(&survey, std::time::Duration::from_millis(150));
     let list = dir.path().join("list.csv");
     let mut csv = String::from("name,ra,dec\n");
     for k in 0..24 {

@@ -9,25 +9,14 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::server::{Fault, TestServer};
+use support::server::TestServer;
 use support::{assert_bit_identical, AnalyticSurvey};
 
-/// A survey of orders 0–2 with 64-px FITS tiles, written under `dir`.
-fn survey_dir(dir: &Path) -> PathBuf {
-    AnalyticSurvey {
-        orders: vec![0, 1, 2],
-        order_max: 2,
-        ..Default::default()
-    }
-    .write(dir)
-}
-
-/// The survey of `survey_dir`, in a temporary folder, served with `latency` per tile request.
+/// The survey of orders 0–2, in a temporary folder, served with `latency` per tile request.
 fn served(latency: Duration) -> (tempfile::TempDir, PathBuf, TestServer) {
     let dir = tempfile::tempdir().unwrap();
-    let root = survey_dir(dir.path());
-    let server = TestServer::start(&root);
-    server.fault("Norder", Fault::Latency(latency), None);
+    let root = AnalyticSurvey::three_orders().write(dir.path());
+    let server = TestServer::start_slow(&root, latency);
     (dir, root, server)
 }
 
@@ -131,7 +120,7 @@ fn concurrent_renders_fetch_each_tile_once_within_the_host_limit() {
 #[test]
 fn renders_finish_from_tokio_rayon_and_plain_threads() {
     let dir = tempfile::tempdir().unwrap();
-    let root = survey_dir(dir.path());
+    let root = AnalyticSurvey::three_orders().write(dir.path());
     let location = root.to_str().unwrap().to_string();
     let engine = engine(4);
     let survey = engine.survey_blocking(Some(&location)).unwrap();
@@ -237,7 +226,7 @@ fn a_dropped_render_stops_its_fetches_and_tasks() {
 #[test]
 fn a_panicking_decoder_fails_its_tile_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let root = survey_dir(dir.path());
+    let root = AnalyticSurvey::three_orders().write(dir.path());
     let poisoned = support::hostile::tile_at(2, 44.0, 10.0);
     let poisoned_path = poisoned.path(hipscut::TileFormat::Fits);
     let mut options = EngineOptions::default();
@@ -279,7 +268,7 @@ fn a_panicking_decoder_fails_its_tile_alone() {
 #[test]
 fn each_render_reports_its_own_statistics() {
     let dir = tempfile::tempdir().unwrap();
-    let root = survey_dir(dir.path());
+    let root = AnalyticSurvey::three_orders().write(dir.path());
     let server = TestServer::start(&root);
     let engine = engine(4);
     let survey = engine.survey_blocking(Some(&server.url())).unwrap();

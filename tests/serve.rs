@@ -7,22 +7,12 @@ mod support;
 
 use hipscut::{Engine, EngineOptions, FetchOptions, ServeOptions, Server};
 use reqwest::header::{HeaderMap, ETAG};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use support::server::{Fault, TestServer};
 use support::AnalyticSurvey;
 use tokio::io::AsyncWriteExt;
-
-/// The analytic survey (orders 0–2, 64-px FITS tiles) under `dir`.
-fn survey_dir(dir: &Path) -> PathBuf {
-    AnalyticSurvey {
-        orders: vec![0, 1, 2],
-        order_max: 2,
-        ..Default::default()
-    }
-    .write(dir)
-}
 
 /// A running service and the handles to stop and inspect it.
 struct Service {
@@ -107,7 +97,7 @@ const FIELD: &str = "hips=analytic&ra=30&dec=20&fov=40&width=64&height=48";
 #[tokio::test(flavor = "multi_thread")]
 async fn every_error_path_has_its_status_and_json_body() {
     let dir = tempfile::tempdir().unwrap();
-    let root = survey_dir(dir.path());
+    let root = AnalyticSurvey::three_orders().write(dir.path());
     let patch = AnalyticSurvey {
         near: Some(([1.0, 0.0, 0.0], 20.0)),
         ..Default::default()
@@ -279,7 +269,7 @@ fn cli_render(args: &[&str], output: &Path) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_same_bytes_as_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let root = survey_dir(dir.path());
+    let root = AnalyticSurvey::three_orders().write(dir.path());
     let survey = root.display().to_string();
     let service = start(&[("analytic", survey.clone())], |_| {}).await;
     let display = "&stretch=asinh&min_cut=1%25&max_cut=99%25&cmap=viridis&inverted=true";
@@ -358,7 +348,7 @@ async fn the_same_bytes_as_the_command_line() {
 #[tokio::test(flavor = "multi_thread")]
 async fn etags_head_cors_and_forms() {
     let dir = tempfile::tempdir().unwrap();
-    let root = survey_dir(dir.path());
+    let root = AnalyticSurvey::three_orders().write(dir.path());
     let service = start(&[("analytic", root.display().to_string())], |o| {
         o.cors_origins = vec!["https://pages.example".into()];
         o.max_age = Duration::from_secs(600);
@@ -438,9 +428,19 @@ async fn etags_head_cors_and_forms() {
 
 /// A served copy of the analytic survey whose tiles take `latency` each.
 fn slow_survey(dir: &Path, latency: Duration) -> TestServer {
-    let server = TestServer::start(&survey_dir(dir));
-    server.fault("Norder", Fault::Latency(latency), None);
-    server
+    TestServer::start_slow(&AnalyticSurvey::three_orders().write(dir), latency)
+}
+
+/// Waits until `tiles` has been asked for a tile: a render is under way.
+async fn until_a_tile_is_asked(tiles: &TestServer) {
+    let waited = Instant::now();
+    while tiles.requests("Norder") == 0 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(10),
+            "no tile was asked for"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -501,14 +501,7 @@ async fn a_client_that_goes_away_stops_its_render() {
          HTTP/1.1\r\nHost: {address}\r\n\r\n"
     );
     socket.write_all(request.as_bytes()).await.unwrap();
-    let waited = Instant::now();
-    while tiles.requests("Norder") == 0 {
-        assert!(
-            waited.elapsed() < Duration::from_secs(10),
-            "no tile was asked for"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until_a_tile_is_asked(&tiles).await;
     assert!(service.engine.live_tasks() > 0);
     drop(socket);
     let dropped = Instant::now();
@@ -549,11 +542,7 @@ async fn shutdown_finishes_the_requests_in_flight() {
         service.url
     );
     let in_flight = tokio::spawn(async move { client().get(url).send().await.unwrap() });
-    let waited = Instant::now();
-    while tiles.requests("Norder") == 0 {
-        assert!(waited.elapsed() < Duration::from_secs(10));
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until_a_tile_is_asked(&tiles).await;
     let _ = service.stop.take().unwrap().send(());
     let response = in_flight.await.unwrap();
     assert_eq!(response.status(), 200);
@@ -566,7 +555,7 @@ async fn shutdown_finishes_the_requests_in_flight() {
 #[test]
 fn the_binary_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let root = survey_dir(dir.path());
+    let root = AnalyticSurvey::three_orders().write(dir.path());
     let mut child = Command::new(env!("CARGO_BIN_EXE_hipscut"))
         .args(["serve", "--listen", "127.0.0.1:0", "--no-cache", "--survey"])
         .arg(format!("analytic={}", root.display()))
@@ -611,7 +600,7 @@ fn the_binary_stops_cleanly_on_sigterm() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_faulty_tile_server_loses_no_request() {
     let dir = tempfile::tempdir().unwrap();
-    let tiles = TestServer::start(&survey_dir(dir.path()));
+    let tiles = TestServer::start(&AnalyticSurvey::three_orders().write(dir.path()));
     for (k, fault) in [
         Fault::Status(503),
         Fault::Drop,

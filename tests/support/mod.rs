@@ -122,6 +122,15 @@ pub fn fits_f32(width: usize, height: usize, file_rows: &[f32]) -> Vec<u8> {
 }
 
 impl AnalyticSurvey {
+    /// Every tile of orders 0–2 (64-px FITS tiles): a survey whose renders can fall back.
+    pub fn three_orders() -> Self {
+        AnalyticSurvey {
+            orders: vec![0, 1, 2],
+            order_max: 2,
+            ..Default::default()
+        }
+    }
+
     /// Writes the survey under `dir` and returns its path.
     pub fn write(&self, dir: &Path) -> PathBuf {
         let root = dir.join("analytic");

@@ -93,6 +93,13 @@ impl TestServer {
         TestServer { addr, state }
     }
 
+    /// Serves `root`, every tile request answered after `latency`.
+    pub fn start_slow(root: &Path, latency: Duration) -> TestServer {
+        let server = TestServer::start(root);
+        server.fault("Norder", Fault::Latency(latency), None);
+        server
+    }
+
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
