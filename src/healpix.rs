@@ -1,7 +1,8 @@
 //! HEALPix as hipscut uses it, on top of cdshealpix: the size of a cell, the tile order for an
-//! output pixel scale, and the neighbours a border pixel interpolates across.
+//! output pixel scale, the neighbours a border pixel interpolates across, and where a polar base
+//! cell bends.
 
-use crate::tile::TileId;
+use crate::tile::{even_bits, TileId};
 use std::ops::RangeInclusive;
 
 /// Side of a HEALPix cell at `depth`, θ(d) = √(4π / (12·4^d)), in degrees.
@@ -31,6 +32,31 @@ pub(crate) fn neighbours(tile: TileId) -> Vec<TileId> {
         .into_iter()
         .map(|n| TileId::new(tile.order, n))
         .collect()
+}
+
+/// Where bilinear interpolation in `tile`'s grid crosses the bend of the HEALPix projection:
+/// `Some(k)` when the quads of four pixel centres whose lowest corner (i0, j0) has
+/// i0 + j0 = k straddle the edge of the polar cap (|z| = 2/3), for a tile `2^tile_depth`
+/// pixels wide.
+///
+/// A polar base cell is half in the cap and half in the equatorial belt, split along its
+/// east–west diagonal; the projection is continuous there but its derivative jumps, so a
+/// bilinear quad across it misplaces the point by up to a few hundredths of a cell where the cap
+/// is most sheared (near the corners where three base cells meet). Equatorial base cells never
+/// cross it.
+pub(crate) fn cap_edge_diagonal(tile: TileId, tile_depth: u8) -> Option<i64> {
+    let base = tile.ipix >> (2 * tile.order);
+    if (4..8).contains(&base) {
+        return None;
+    }
+    let within = tile.ipix & ((1u64 << (2 * tile.order)) - 1);
+    let width = 1i64 << tile_depth;
+    let (tx, ty) = (even_bits(within) as i64, even_bits(within >> 1) as i64);
+    let nside = 1i64 << (tile.order + tile_depth);
+    // Pixel centres sit at (I + ½, J + ½) of the base cell; the diagonal is I + J = nside − 1
+    // there, so the quads with I0 + J0 = nside − 2 hold centres on both sides of it.
+    let k = nside - 2 - (tx + ty) * width;
+    (-2..=2 * width - 2).contains(&k).then_some(k)
 }
 
 #[cfg(test)]

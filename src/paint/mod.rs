@@ -4,6 +4,7 @@ mod correction;
 mod homography;
 mod precise;
 mod projective;
+mod ring;
 mod sampler;
 mod seam;
 

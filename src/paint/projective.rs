@@ -25,6 +25,7 @@ use super::homography::Homography;
 use super::sampler::{Level, Sampler};
 use super::{Interpolation, SharedRaster};
 use crate::geometry::{lonlat_to_xyz, xyz_to_lonlat, FrameRotation, OutputGeometry};
+use crate::healpix::cap_edge_diagonal;
 use crate::plan::Run;
 use crate::store::TileLookup;
 use crate::tile::TileId;
@@ -350,6 +351,8 @@ pub(crate) fn paint_runs_projective(
 ) -> u64 {
     let sampler = Sampler::new(tiles, interpolation);
     let tile = tiles.tile(home);
+    // Quads across the polar cap's edge take the precise path, which samples them on the rings.
+    let bend = tile.and_then(|t| cap_edge_diagonal(home, t.width.trailing_zeros() as u8));
     let mut precise = 0;
     let mut last = None;
     for run in runs {
@@ -359,7 +362,7 @@ pub(crate) fn paint_runs_projective(
             let pixel = unsafe { out.pixel_mut(run.row as usize, col as usize) };
             if let (Some(tile), Some(mesh)) = (tile, mesh) {
                 if let Some((u, v)) = mesh.locate(col as f64, run.row as f64, &mut last) {
-                    if sample_inside(tile, u, v, interpolation, pixel) {
+                    if sample_inside(tile, u, v, interpolation, bend, pixel) {
                         continue;
                     }
                 }
@@ -375,13 +378,15 @@ pub(crate) fn paint_runs_projective(
     precise
 }
 
-/// Samples `tile` at grid position (u, v) when every sample is inside it and has data.
+/// Samples `tile` at grid position (u, v) when every sample is inside it and has data, and the
+/// quad does not cross the diagonal `bend` (see [`cap_edge_diagonal`]).
 #[inline]
 fn sample_inside(
     tile: &crate::raster::Raster,
     u: f64,
     v: f64,
     interpolation: Interpolation,
+    bend: Option<i64>,
     out: &mut [f32],
 ) -> bool {
     let w = tile.width as f64;
@@ -402,6 +407,9 @@ fn sample_inside(
     }
     // Truncation is the floor here (a, b ≥ 0), without a libm call.
     let (i0, j0) = (a as usize, b as usize);
+    if bend == Some((i0 + j0) as i64) {
+        return false;
+    }
     let (fu, fv) = (a - i0 as f64, b - j0 as f64);
     let (p00, p10, p01, p11) = (
         tile.pixel(i0, j0),

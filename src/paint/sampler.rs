@@ -1,8 +1,10 @@
 //! Sampling a survey at a sky position: HEALPix bilinear (or nearest) interpolation over tile
 //! pixels, across tile borders, with fallback to coarser levels where tiles are missing.
 
+use super::ring::ring_weights;
 use super::seam::seam_weights;
 use super::Interpolation;
+use crate::healpix::cap_edge_diagonal;
 use crate::store::TileLookup;
 use crate::tile::{locate_cell, TileId, TileImage};
 
@@ -169,7 +171,16 @@ impl<'t> Sampler<'t> {
         let mut absent = 0.0;
         let inside =
             i0 >= 0.0 && j0 >= 0.0 && (i0 as usize) + 1 < width && (j0 as usize) + 1 < width;
-        if inside {
+        // Across the polar cap's edge the base cell's grid bends: interpolate on the rings.
+        if cap_edge_diagonal(id, level.tile_depth) == Some(i0 as i64 + j0 as i64) {
+            for (cell, w) in ring_weights(layer, lon, lat) {
+                let (id, i, j) = locate_cell(cell, level.order, level.tile_depth);
+                match self.tile(id, level.allsky) {
+                    Some(tile) => mean.add(tile.pixel(i, j), w),
+                    None => absent += w,
+                }
+            }
+        } else if inside {
             let Some(tile) = self.tile(id, level.allsky) else {
                 return Coverage::Empty;
             };
