@@ -109,7 +109,8 @@ pub struct RenderArgs {
     /// Tile format to read: jpeg, png or fits [default: the survey's first].
     #[arg(long, value_name = "FORMAT")]
     pub tile_format: Option<TileFormat>,
-    /// Sampling between tile pixels: bilinear or nearest.
+    /// Sampling between tile pixels: bilinear, bicubic (smoother, more exact on smooth data) or
+    /// nearest.
     #[arg(long, default_value_t = Interpolation::Bilinear)]
     pub interpolation: Interpolation,
     /// Painter: projective (tiles mapped through homographies, fast) or precise (every pixel

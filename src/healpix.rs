@@ -34,29 +34,60 @@ pub(crate) fn neighbours(tile: TileId) -> Vec<TileId> {
         .collect()
 }
 
-/// Where bilinear interpolation in `tile`'s grid crosses the bend of the HEALPix projection:
-/// `Some(k)` when the quads of four pixel centres whose lowest corner (i0, j0) has
-/// i0 + j0 = k straddle the edge of the polar cap (|z| = 2/3), for a tile `2^tile_depth`
-/// pixels wide.
-///
-/// A polar base cell is half in the cap and half in the equatorial belt, split along its
-/// east–west diagonal; the projection is continuous there but its derivative jumps, so a
-/// bilinear quad across it misplaces the point by up to a few hundredths of a cell where the cap
-/// is most sheared (near the corners where three base cells meet). Equatorial base cells never
-/// cross it.
-pub(crate) fn cap_edge_diagonal(tile: TileId, tile_depth: u8) -> Option<i64> {
-    let base = tile.ipix >> (2 * tile.order);
-    if (4..8).contains(&base) {
-        return None;
+/// Where a tile of a polar base cell lies on its base cell's diagonals, the lines of constant
+/// i + j along which the grid's trouble spots run. A polar base cell is half in the polar cap
+/// and half in the equatorial belt, split along its east–west diagonal: the HEALPix projection
+/// is continuous there but its derivative jumps, so interpolation in the grid across it misplaces
+/// the point by up to a few hundredths of a cell where the cap is most sheared (near the corners
+/// where three base cells meet). And its grid converges on the pole at one corner, where a cubic
+/// in grid coordinates fails. Equatorial base cells have neither.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PolarGrid {
+    /// I + J of the base cell at the tile's pixel (0, 0).
+    offset: i64,
+    nside: i64,
+    north: bool,
+}
+
+impl PolarGrid {
+    /// The diagonals of `tile` (`2^tile_depth` pixels wide); `None` for an equatorial tile.
+    pub(crate) fn of(tile: TileId, tile_depth: u8) -> Option<PolarGrid> {
+        let base = tile.ipix >> (2 * tile.order);
+        if (4..8).contains(&base) {
+            return None;
+        }
+        let within = tile.ipix & ((1u64 << (2 * tile.order)) - 1);
+        let (tx, ty) = (even_bits(within) as i64, even_bits(within >> 1) as i64);
+        Some(PolarGrid {
+            offset: (tx + ty) << tile_depth,
+            nside: 1i64 << (tile.order + tile_depth),
+            north: base < 4,
+        })
     }
-    let within = tile.ipix & ((1u64 << (2 * tile.order)) - 1);
-    let width = 1i64 << tile_depth;
-    let (tx, ty) = (even_bits(within) as i64, even_bits(within >> 1) as i64);
-    let nside = 1i64 << (tile.order + tile_depth);
-    // Pixel centres sit at (I + ½, J + ½) of the base cell; the diagonal is I + J = nside − 1
-    // there, so the quads with I0 + J0 = nside − 2 hold centres on both sides of it.
-    let k = nside - 2 - (tx + ty) * width;
-    (-2..=2 * width - 2).contains(&k).then_some(k)
+
+    /// Whether the block of pixel centres from (i0 − reach + 1, j0 − reach + 1) to
+    /// (i0 + reach, j0 + reach) holds centres on both sides of the cap's edge (reach 1: the
+    /// bilinear quad at (i0, j0); reach 2: the bicubic 4×4 block).
+    #[inline]
+    pub(crate) fn crosses_cap_edge(&self, i0: i64, j0: i64, reach: i64) -> bool {
+        // Centres sit at (I + ½, J + ½) of the base cell, the edge on I + J = nside − 1.
+        let s = self.offset + i0 + j0 - (self.nside - 2);
+        s.abs() <= 2 * (reach - 1)
+    }
+
+    /// The ring, counted from the base cell's own pole (1: the ring around the pole), of the
+    /// block's centre nearest that pole (blocks as for [`PolarGrid::crosses_cap_edge`]).
+    #[inline]
+    pub(crate) fn rings_from_pole(&self, i0: i64, j0: i64, reach: i64) -> i64 {
+        // The pixel (I, J) of a northern polar base cell is on ring 2·nside − (I + J + 1) from
+        // the north pole; of a southern one, on ring I + J + 1 from the south pole.
+        let s = self.offset + i0 + j0;
+        if self.north {
+            2 * self.nside - 1 - (s + 2 * reach)
+        } else {
+            s - 2 * (reach - 1) + 1
+        }
+    }
 }
 
 #[cfg(test)]

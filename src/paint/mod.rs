@@ -1,6 +1,7 @@
 //! Painting the output image from survey tiles.
 
 mod correction;
+mod cubic;
 mod homography;
 mod precise;
 mod projective;
@@ -15,7 +16,7 @@ pub(crate) use sampler::{fallback_levels, Level};
 use crate::raster::Raster;
 use std::cell::UnsafeCell;
 
-/// How a value is taken between tile pixel centres (`nearest` or `bilinear`).
+/// How a value is taken between tile pixel centres (`nearest`, `bilinear` or `bicubic`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Interpolation {
     /// The value of the tile pixel whose centre is nearest.
@@ -23,11 +24,15 @@ pub enum Interpolation {
     /// Bilinear interpolation between the four nearest tile pixel centres: the default.
     #[default]
     Bilinear,
+    /// Cubic convolution over the 4×4 nearest tile pixel centres (Keys, a = −½): smooth fields
+    /// come out an order of magnitude more exact than bilinear; may overshoot at sharp edges.
+    Bicubic,
 }
 
 crate::names::named_choices!(Interpolation, "interpolation", {
     Nearest => "nearest",
     Bilinear => "bilinear",
+    Bicubic => "bicubic",
 });
 
 /// Which painter paints the pixels (`projective` or `precise`).

@@ -8,8 +8,8 @@
 //! of the piece's size (2 × 10⁻⁵ tile pixel × size² in a TAN field). Its errors at the edge
 //! midpoints and the centre define a biquadratic correction (`correction.rs`), which is
 //! subtracted. The corrected map is then checked at eight points between those nodes; a piece
-//! is split into its four children when it errs there by more than `TOLERANCE` output pixels
-//! or `TOLERANCE_TILE` tile pixels (0.002: a photometric error far below the noise), when it is
+//! is split into its four children when it errs there by more than `TOLERANCE` output or tile
+//! pixels (0.002: a photometric error far below the noise; 20× less for bicubic), when it is
 //! too large or too skewed (Aladin's criterion), or when a point cannot be projected (behind a
 //! zenithal projection's horizon, beyond an AIT/MOL edge, across CAR's lon ±180). A child is a
 //! range of the parent's decoded pixels, never a new image. A piece still bad at `MAX_SPLIT`
@@ -25,15 +25,16 @@ use super::homography::Homography;
 use super::sampler::{Level, Sampler};
 use super::{Interpolation, SharedRaster};
 use crate::geometry::{lonlat_to_xyz, xyz_to_lonlat, FrameRotation, OutputGeometry};
-use crate::healpix::cap_edge_diagonal;
+use crate::healpix::PolarGrid;
 use crate::plan::Run;
 use crate::store::TileLookup;
 use crate::tile::TileId;
 
-/// Largest error of a piece's corrected homography at its test points, in output pixels…
+/// Largest error of a piece's corrected homography at its test points, in output pixels and
+/// in tile pixels (what bilinear sampling sees).
 pub(crate) const TOLERANCE: f64 = 0.002;
-/// …and in tile pixels (what bilinear sampling sees).
-pub(crate) const TOLERANCE_TILE: f64 = 0.002;
+/// The same for bicubic sampling.
+pub(crate) const TOLERANCE_CUBIC: f64 = 0.0001;
 /// Deepest split below a tile (a 512-px tile down to 8-px pieces).
 pub(crate) const MAX_SPLIT: u8 = 6;
 /// Aladin's distortion criterion, in output pixels.
@@ -69,6 +70,8 @@ struct Projector<'a> {
     layer: &'static cdshealpix::nested::Layer,
     tile: TileId,
     width: f64,
+    /// Largest position error allowed, in tile and in output pixels.
+    tolerance: f64,
 }
 
 impl Projector<'_> {
@@ -89,13 +92,15 @@ fn distance(a: (f64, f64), b: (f64, f64)) -> f64 {
 }
 
 impl TileMesh {
-    /// The pieces of `tile` (of `2^tile_depth` pixels a side) for `geometry`. `None` when not
-    /// even the whole tile's corners project: the tile is then painted precisely.
+    /// The pieces of `tile` (of `2^tile_depth` pixels a side) for `geometry`, placing pixels
+    /// well enough for `interpolation`. `None` when not even the whole tile's corners project:
+    /// the tile is then painted precisely.
     pub(crate) fn build(
         tile: TileId,
         tile_depth: u8,
         geometry: &OutputGeometry,
         survey_to_output: FrameRotation,
+        interpolation: Interpolation,
     ) -> Option<TileMesh> {
         let projector = Projector {
             geometry,
@@ -103,6 +108,12 @@ impl TileMesh {
             layer: cdshealpix::nested::get(tile.order),
             tile,
             width: (1u64 << tile_depth) as f64,
+            tolerance: match interpolation {
+                // Cubic sampling is exact to millionths of the range on smooth skies: a
+                // position error of 0.002 pixel would be its largest error by far.
+                Interpolation::Bicubic => TOLERANCE_CUBIC,
+                _ => TOLERANCE,
+            },
         };
         let mut mesh = TileMesh {
             root: Piece {
@@ -267,7 +278,7 @@ fn corrected(
 }
 
 /// Whether a piece `(u0, v0, size)` whose corners project to `c` is painted through `map`
-/// (and its correction): accurate to [`TOLERANCE_TILE`] and [`TOLERANCE`] at eight points
+/// (and its correction): accurate to the projector's tolerance, in tile and in output pixels, at eight points
 /// between the nodes the correction is fitted at, neither too large nor too skewed.
 fn judge(
     p: &Projector<'_>,
@@ -320,7 +331,7 @@ fn judge(
         projected.iter().all(|&(u, v, x, y)| {
             let uv = corrected(map.apply(x, y), correction, (u0, v0, size));
             let error = distance(uv, (u, v));
-            error <= TOLERANCE_TILE && error * scale <= TOLERANCE
+            error <= p.tolerance && error * scale <= p.tolerance
         })
     };
     let (accurate, correction) = if accurate_with(None) {
@@ -351,8 +362,9 @@ pub(crate) fn paint_runs_projective(
 ) -> u64 {
     let sampler = Sampler::new(tiles, interpolation);
     let tile = tiles.tile(home);
-    // Quads across the polar cap's edge take the precise path, which samples them on the rings.
-    let bend = tile.and_then(|t| cap_edge_diagonal(home, t.width.trailing_zeros() as u8));
+    // Quads across the polar cap's edge (and bicubic blocks near a pole) take the precise path,
+    // which samples them off the grid.
+    let grid = tile.and_then(|t| PolarGrid::of(home, t.width.trailing_zeros() as u8));
     let mut precise = 0;
     let mut last = None;
     for run in runs {
@@ -362,7 +374,7 @@ pub(crate) fn paint_runs_projective(
             let pixel = unsafe { out.pixel_mut(run.row as usize, col as usize) };
             if let (Some(tile), Some(mesh)) = (tile, mesh) {
                 if let Some((u, v)) = mesh.locate(col as f64, run.row as f64, &mut last) {
-                    if sample_inside(tile, u, v, interpolation, bend, pixel) {
+                    if sample_inside(tile, u, v, interpolation, grid, pixel) {
                         continue;
                     }
                 }
@@ -379,17 +391,20 @@ pub(crate) fn paint_runs_projective(
 }
 
 /// Samples `tile` at grid position (u, v) when every sample is inside it and has data, and the
-/// quad does not cross the diagonal `bend` (see [`cap_edge_diagonal`]).
+/// quad does not cross the polar cap's edge (see [`PolarGrid`]).
 #[inline]
 fn sample_inside(
     tile: &crate::raster::Raster,
     u: f64,
     v: f64,
     interpolation: Interpolation,
-    bend: Option<i64>,
+    grid: Option<PolarGrid>,
     out: &mut [f32],
 ) -> bool {
     let w = tile.width as f64;
+    if interpolation == Interpolation::Bicubic {
+        return super::cubic::sample_tile(tile, u, v, grid, out);
+    }
     if interpolation == Interpolation::Nearest {
         if !(0.0..w).contains(&u) || !(0.0..w).contains(&v) {
             return false;
@@ -407,7 +422,7 @@ fn sample_inside(
     }
     // Truncation is the floor here (a, b ≥ 0), without a libm call.
     let (i0, j0) = (a as usize, b as usize);
-    if bend == Some((i0 + j0) as i64) {
+    if grid.is_some_and(|g| g.crosses_cap_edge(i0 as i64, j0 as i64, 1)) {
         return false;
     }
     let (fu, fv) = (a - i0 as f64, b - j0 as f64);

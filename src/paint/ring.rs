@@ -12,15 +12,15 @@ use std::f64::consts::{PI, TAU};
 
 /// One isolatitude ring: its first pixel (ring scheme), pixel count, colatitude and whether its
 /// pixel centres sit half a pixel east of longitude 0.
-struct Ring {
-    first: u64,
-    count: u64,
-    theta: f64,
-    shifted: bool,
+pub(crate) struct Ring {
+    pub first: u64,
+    pub count: u64,
+    pub theta: f64,
+    pub shifted: bool,
 }
 
 /// Ring `i` (1 ≤ i < 4·nside) of a map of side `nside`.
-fn ring(nside: u64, i: u64) -> Ring {
+pub(crate) fn ring(nside: u64, i: u64) -> Ring {
     let n = nside as f64;
     let npix = 12 * nside * nside;
     if i < nside {
@@ -52,7 +52,7 @@ fn ring(nside: u64, i: u64) -> Ring {
 }
 
 /// The ring just north of colatitude cos⁻¹(z) (0 when the point is north of the first ring).
-fn ring_above(nside: u64, z: f64) -> u64 {
+pub(crate) fn ring_above(nside: u64, z: f64) -> u64 {
     let n = nside as f64;
     if z.abs() <= 2.0 / 3.0 {
         return (n * (2.0 - 1.5 * z)) as u64;

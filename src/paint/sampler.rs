@@ -1,12 +1,14 @@
 //! Sampling a survey at a sky position: HEALPix bilinear (or nearest) interpolation over tile
 //! pixels, across tile borders, with fallback to coarser levels where tiles are missing.
 
+use super::cubic;
 use super::ring::ring_weights;
 use super::seam::seam_weights;
 use super::Interpolation;
-use crate::healpix::cap_edge_diagonal;
+use crate::healpix::PolarGrid;
 use crate::store::TileLookup;
 use crate::tile::{locate_cell, TileId, TileImage};
+use cdshealpix::nested::Layer;
 
 /// One resolution the painter can sample: the tiles of an order, or the Allsky cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,19 +148,56 @@ impl<'t> Sampler<'t> {
 
     fn sample_level(&self, level: Level, lon: f64, lat: f64, out: &mut [f32]) -> Coverage {
         let layer = cdshealpix::nested::get(level.order + level.tile_depth);
-        let width = 1usize << level.tile_depth;
-        if self.interpolation == Interpolation::Nearest {
-            let (id, i, j) = locate_cell(layer.hash(lon, lat), level.order, level.tile_depth);
-            let Some(tile) = self.tile(id, level.allsky) else {
-                return Coverage::Empty;
-            };
-            let px = tile.pixel(i, j);
-            if px.iter().any(|v| v.is_nan()) {
-                return Coverage::Empty;
-            }
-            out.copy_from_slice(px);
-            return Coverage::Complete;
+        match self.interpolation {
+            Interpolation::Nearest => self.nearest(layer, level, lon, lat, out),
+            Interpolation::Bilinear => self.bilinear(layer, level, lon, lat, out),
+            Interpolation::Bicubic => self.bicubic(layer, level, lon, lat, out),
         }
+    }
+
+    fn nearest(
+        &self,
+        layer: &Layer,
+        level: Level,
+        lon: f64,
+        lat: f64,
+        out: &mut [f32],
+    ) -> Coverage {
+        let (id, i, j) = locate_cell(layer.hash(lon, lat), level.order, level.tile_depth);
+        let Some(tile) = self.tile(id, level.allsky) else {
+            return Coverage::Empty;
+        };
+        let px = tile.pixel(i, j);
+        if px.iter().any(|v| v.is_nan()) {
+            return Coverage::Empty;
+        }
+        out.copy_from_slice(px);
+        Coverage::Complete
+    }
+
+    /// The mean of `cells` weighted, leaving out no-data pixels; the weight of cells in absent
+    /// tiles is returned.
+    fn gather(&self, level: Level, cells: &[(u64, f64)], mean: &mut WeightedMean) -> f64 {
+        let mut absent = 0.0;
+        for &(cell, w) in cells {
+            let (id, i, j) = locate_cell(cell, level.order, level.tile_depth);
+            match self.tile(id, level.allsky) {
+                Some(tile) => mean.add(tile.pixel(i, j), w),
+                None => absent += w,
+            }
+        }
+        absent
+    }
+
+    fn bilinear(
+        &self,
+        layer: &Layer,
+        level: Level,
+        lon: f64,
+        lat: f64,
+        out: &mut [f32],
+    ) -> Coverage {
+        let width = 1usize << level.tile_depth;
         let (hash, dx, dy) = layer.hash_with_dxdy(lon, lat);
         let (id, i, j) = locate_cell(hash, level.order, level.tile_depth);
         // Bilinear weights between the four cell centres around the point, as cdshealpix's
@@ -172,14 +211,9 @@ impl<'t> Sampler<'t> {
         let inside =
             i0 >= 0.0 && j0 >= 0.0 && (i0 as usize) + 1 < width && (j0 as usize) + 1 < width;
         // Across the polar cap's edge the base cell's grid bends: interpolate on the rings.
-        if cap_edge_diagonal(id, level.tile_depth) == Some(i0 as i64 + j0 as i64) {
-            for (cell, w) in ring_weights(layer, lon, lat) {
-                let (id, i, j) = locate_cell(cell, level.order, level.tile_depth);
-                match self.tile(id, level.allsky) {
-                    Some(tile) => mean.add(tile.pixel(i, j), w),
-                    None => absent += w,
-                }
-            }
+        let grid = PolarGrid::of(id, level.tile_depth);
+        if grid.is_some_and(|g| g.crosses_cap_edge(i0 as i64, j0 as i64, 1)) {
+            absent = self.gather(level, &ring_weights(layer, lon, lat), &mut mean);
         } else if inside {
             let Some(tile) = self.tile(id, level.allsky) else {
                 return Coverage::Empty;
@@ -191,13 +225,7 @@ impl<'t> Sampler<'t> {
             mean.add(tile.pixel(i0 + 1, j0 + 1), fu * fv);
         } else {
             let cells = seam_weights(layer, lon, lat, layer.bilinear_interpolation(lon, lat));
-            for (cell, w) in cells {
-                let (id, i, j) = locate_cell(cell, level.order, level.tile_depth);
-                match self.tile(id, level.allsky) {
-                    Some(tile) => mean.add(tile.pixel(i, j), w),
-                    None => absent += w,
-                }
-            }
+            absent = self.gather(level, &cells, &mut mean);
         }
         if !mean.write(out) {
             return Coverage::Empty;
@@ -207,5 +235,45 @@ impl<'t> Sampler<'t> {
         } else {
             Coverage::Complete
         }
+    }
+
+    /// Cubic convolution in the tile where the 4×4 block fits, on the rings elsewhere; where a
+    /// sample is missing or has no data, bilinear (cubic weights can be negative, so leaving a
+    /// sample out cannot be renormalised away).
+    fn bicubic(
+        &self,
+        layer: &Layer,
+        level: Level,
+        lon: f64,
+        lat: f64,
+        out: &mut [f32],
+    ) -> Coverage {
+        let (hash, dx, dy) = layer.hash_with_dxdy(lon, lat);
+        let (id, i, j) = locate_cell(hash, level.order, level.tile_depth);
+        let Some(tile) = self.tile(id, level.allsky) else {
+            return self.bilinear(layer, level, lon, lat, out);
+        };
+        let grid = PolarGrid::of(id, level.tile_depth);
+        if cubic::sample_tile(tile, i as f64 + dx, j as f64 + dy, grid, out) {
+            return Coverage::Complete;
+        }
+        let mut sum = [0f64; 4];
+        let channels = out.len();
+        for (cell, w) in cubic::off_grid_weights(layer, lon, lat) {
+            let (id, i, j) = locate_cell(cell, level.order, level.tile_depth);
+            let Some(tile) = self.tile(id, level.allsky) else {
+                return self.bilinear(layer, level, lon, lat, out);
+            };
+            for (s, &x) in sum.iter_mut().zip(tile.pixel(i, j)) {
+                *s += w * x as f64;
+            }
+        }
+        if sum[..channels].iter().any(|s| s.is_nan()) {
+            return self.bilinear(layer, level, lon, lat, out);
+        }
+        for (o, s) in out.iter_mut().zip(sum) {
+            *o = s as f32;
+        }
+        Coverage::Complete
     }
 }

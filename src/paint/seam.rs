@@ -13,7 +13,7 @@ use crate::geometry::lonlat_to_xyz;
 use cdshealpix::compass_point::MainWind;
 use cdshealpix::nested::Layer;
 
-type V2 = [f64; 2];
+pub(crate) type V2 = [f64; 2];
 
 fn cross(a: V2, b: V2) -> f64 {
     a[0] * b[1] - a[1] * b[0]
@@ -24,7 +24,7 @@ fn sub(a: V2, b: V2) -> V2 {
 }
 
 /// Projects the cell centres on the plane tangent at (lon, lat), the point at the origin.
-fn tangent_positions<const N: usize>(
+pub(crate) fn tangent_positions<const N: usize>(
     layer: &Layer,
     lon: f64,
     lat: f64,

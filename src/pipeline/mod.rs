@@ -490,6 +490,7 @@ impl PaintContext {
                 self.tile_depth,
                 &self.geometry,
                 self.survey_to_output,
+                self.interpolation,
             )
         }))
         .ok()
