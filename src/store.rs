@@ -3,7 +3,6 @@
 
 use crate::error::{Error, Result};
 use crate::tile::{decode_raster, slice_allsky, Shape, TileFormat, TileId, TileImage};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Tiles of an Allsky file, ready to sample like a level of ordinary tiles.
@@ -25,7 +24,9 @@ pub(crate) trait TileLookup: Sync {
 /// The tiles one bucket of pixels depends on.
 #[derive(Default)]
 pub(crate) struct BucketTiles {
-    pub tiles: HashMap<TileId, Arc<TileImage>>,
+    /// Looked up for every sample the painters take off their own tile: a fast hash
+    /// (rustc-hash) rather than the default SipHash, which cost more than the lookup's use.
+    pub tiles: rustc_hash::FxHashMap<TileId, Arc<TileImage>>,
     pub allsky: Option<Arc<AllskyLevel>>,
 }
 
