@@ -158,12 +158,17 @@ fn polar_fit_weights(layer: &Layer, lon: f64, lat: f64, north: bool) -> Vec<(u64
         let m = monomials(*p);
         normal += gauss(*p) * m * m.transpose();
     }
+    // Too few cells for ten coefficients (maps of a few cells, such as a tiny Allsky's): the
+    // textbook bilinear weights instead.
+    if near.len() < 16 {
+        return super::ring::ring_weights(layer, lon, lat).to_vec();
+    }
     // The value at the origin is the constant coefficient: e₀ᵀ (AᵀWA)⁻¹ AᵀW f.
     let Some(z) = normal
         .cholesky()
         .map(|c| c.solve(&SVector::<f64, 10>::from_fn(|i, _| f64::from(i == 0))))
     else {
-        // Never seen (the fit has dozens of cells around the point): a safety net.
+        // Never seen with 16 cells or more around the point: a safety net.
         return super::ring::ring_weights(layer, lon, lat).to_vec();
     };
     near.into_iter()
@@ -203,6 +208,19 @@ fn cells_near_pole(layer: &Layer, lon: f64, lat: f64, north: bool, radius: f64) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn maps_of_a_few_cells_get_finite_weights_that_sum_to_one() {
+        for depth in 0..=3 {
+            let layer = cdshealpix::nested::get(depth);
+            for (lon, lat) in [(0.3f64, 1.5f64), (2.0, -1.55), (4.0, 0.2), (1.0, 0.75)] {
+                let w = off_grid_weights(layer, lon, lat);
+                assert!(w.iter().all(|c| c.1.is_finite() && c.0 < layer.n_hash()));
+                let total: f64 = w.iter().map(|c| c.1).sum();
+                assert!((total - 1.0).abs() < 1e-9, "depth {depth}: {total}");
+            }
+        }
+    }
 
     #[test]
     fn keys_weights_interpolate_cubics_exactly_up_to_second_order() {
