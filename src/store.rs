@@ -19,6 +19,8 @@ pub(crate) trait TileLookup: Sync {
     fn tile(&self, id: TileId) -> Option<&TileImage>;
     /// The Allsky, if the painter may use it.
     fn allsky(&self) -> Option<&AllskyLevel>;
+    /// Whether any tile of `order` is present.
+    fn has_order(&self, order: u8) -> bool;
 }
 
 /// The tiles one bucket of pixels depends on.
@@ -36,6 +38,9 @@ impl TileLookup for BucketTiles {
     }
     fn allsky(&self) -> Option<&AllskyLevel> {
         self.allsky.as_deref()
+    }
+    fn has_order(&self, order: u8) -> bool {
+        self.tiles.keys().any(|id| id.order == order)
     }
 }
 

@@ -19,7 +19,8 @@ pub(crate) struct Level {
 }
 
 /// Levels to try for each pixel, finest first: `order` down to the survey's shallowest order,
-/// then the Allsky when there is one.
+/// then the Allsky when there is one. Orders of which the bucket holds no tile are left out: a
+/// pixel next to a missing tile would otherwise pay a HEALPix hash at each of them for nothing.
 pub(crate) fn fallback_levels(
     tiles: &dyn TileLookup,
     order: u8,
@@ -28,6 +29,7 @@ pub(crate) fn fallback_levels(
 ) -> Vec<Level> {
     let mut levels: Vec<Level> = (order_min..=order)
         .rev()
+        .filter(|&order| tiles.has_order(order))
         .map(|order| Level {
             order,
             tile_depth,
