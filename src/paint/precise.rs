@@ -7,6 +7,8 @@ use crate::plan::Run;
 use crate::store::TileLookup;
 
 /// Paints the pixels of `runs` from `tiles`. Pixels without survey data stay NaN.
+// Never inlined: the instruction-count benchmark (benches/callgrind.rs) counts it by name.
+#[inline(never)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn paint_runs(
     geometry: &OutputGeometry,

@@ -348,6 +348,8 @@ fn judge(
 /// Paints the pixels of `runs`, which belong to `home`, through `mesh`; pixels it cannot place,
 /// or whose samples leave the tile or touch no data, are sampled precisely. Returns how many
 /// pixels took the precise path.
+// Never inlined: the instruction-count benchmark (benches/callgrind.rs) counts it by name.
+#[inline(never)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn paint_runs_projective(
     geometry: &OutputGeometry,
