@@ -10,7 +10,7 @@ pub struct AllskyLevel {
     pub order: u8,
     /// log2 of the cell width.
     pub tile_depth: u8,
-    pub tiles: Vec<Arc<TileImage>>,
+    pub(crate) tiles: Vec<Arc<TileImage>>,
 }
 
 /// What a painter can read.
@@ -52,7 +52,7 @@ pub(crate) fn decode_tile(
     width: usize,
     what: &str,
 ) -> Result<TileImage> {
-    decode_raster(bytes, format, channels, Shape::Tile(width), what)
+    decode_raster(bytes, format, channels, Shape::Tile(width), what).map(TileImage::new)
 }
 
 /// Decodes the Allsky of `order` of a survey with `tile_width`-px tiles and slices it into
@@ -77,6 +77,9 @@ pub fn decode_allsky(
     Ok(AllskyLevel {
         order,
         tile_depth: width.trailing_zeros() as u8,
-        tiles: tiles.into_iter().map(Arc::new).collect(),
+        tiles: tiles
+            .into_iter()
+            .map(|t| Arc::new(TileImage::new(t)))
+            .collect(),
     })
 }

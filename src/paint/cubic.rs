@@ -13,7 +13,7 @@
 use super::ring::{ring, ring_above, Ring};
 use super::seam::tangent_positions;
 use crate::healpix::PolarGrid;
-use crate::raster::Raster;
+use crate::tile::TileImage;
 use cdshealpix::nested::Layer;
 use nalgebra::{SMatrix, SVector};
 use std::f64::consts::{PI, TAU};
@@ -48,7 +48,7 @@ fn lagrange_weights(nodes: [f64; 4], x: f64) -> [f64; 4] {
 /// false, leaving `out`, otherwise.
 #[inline]
 pub(crate) fn sample_tile(
-    tile: &Raster,
+    tile: &TileImage,
     u: f64,
     v: f64,
     grid: Option<PolarGrid>,
@@ -72,7 +72,7 @@ pub(crate) fn sample_tile(
     for (di, wi) in wu.iter().enumerate() {
         for (dj, wj) in wv.iter().enumerate() {
             let px = tile.pixel(i0 + di - 1, j0 + dj - 1);
-            for (s, &x) in sum.iter_mut().zip(px) {
+            for (s, x) in sum.iter_mut().zip(px) {
                 *s += wi * wj * x as f64;
             }
         }

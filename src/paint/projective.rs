@@ -28,7 +28,7 @@ use crate::geometry::{lonlat_to_xyz, xyz_to_lonlat, FrameRotation, OutputGeometr
 use crate::healpix::PolarGrid;
 use crate::plan::Run;
 use crate::store::TileLookup;
-use crate::tile::TileId;
+use crate::tile::{TileId, TileImage};
 
 /// Largest error of a piece's corrected homography at its test points, in output pixels and
 /// in tile pixels (what bilinear sampling sees).
@@ -396,7 +396,7 @@ pub(crate) fn paint_runs_projective(
 /// quad does not cross the polar cap's edge (see [`PolarGrid`]).
 #[inline]
 fn sample_inside(
-    tile: &crate::raster::Raster,
+    tile: &TileImage,
     u: f64,
     v: f64,
     interpolation: Interpolation,
@@ -415,7 +415,7 @@ fn sample_inside(
         if px.iter().any(|x| x.is_nan()) {
             return false;
         }
-        out.copy_from_slice(px);
+        out.copy_from_slice(&px[..out.len()]);
         return true;
     }
     let (a, b) = (u - 0.5, v - 0.5);
@@ -427,27 +427,8 @@ fn sample_inside(
     if grid.is_some_and(|g| g.crosses_cap_edge(i0 as i64, j0 as i64, 1)) {
         return false;
     }
-    // In f32, as two lerps along the rows and one across: the hot loop of the default painter
-    // (f64 weights cost 3 % more of a whole render); the rounding, a few 10⁻⁸ of the values, is far below
-    // what the tests bound.
+    // In f32, as lerps (see `TileImage::bilinear`): f64 weights cost 3 % more of a whole
+    // render; the rounding, a few 10⁻⁸ of the values, is far below what the tests bound.
     let (fu, fv) = ((a - i0 as f64) as f32, (b - j0 as f64) as f32);
-    let ch = tile.channels;
-    let at = (i0 * tile.width + j0) * ch;
-    let below = at + tile.width * ch;
-    let (Some(top), Some(bottom)) = (
-        tile.data.get(at..at + 2 * ch),
-        tile.data.get(below..below + 2 * ch),
-    ) else {
-        return false;
-    };
-    for (c, o) in out.iter_mut().enumerate() {
-        let upper = top[c] + fv * (top[ch + c] - top[c]);
-        let lower = bottom[c] + fv * (bottom[ch + c] - bottom[c]);
-        let value = upper + fu * (lower - upper);
-        if value.is_nan() {
-            return false;
-        }
-        *o = value;
-    }
-    true
+    tile.bilinear(i0, j0, fu, fv, out)
 }

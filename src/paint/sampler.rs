@@ -55,11 +55,12 @@ struct WeightedMean {
 
 impl WeightedMean {
     #[inline]
-    fn add(&mut self, px: &[f32], w: f64) {
+    /// Adds a pixel (as [`TileImage::pixel`] gives it: unused channels are 0) with weight `w`.
+    fn add(&mut self, px: [f32; 4], w: f64) {
         if w <= 0.0 || px.iter().any(|v| v.is_nan()) {
             return;
         }
-        for (s, &v) in self.sum.iter_mut().zip(px) {
+        for (s, v) in self.sum.iter_mut().zip(px) {
             *s += w * v as f64;
         }
         self.weight += w;
@@ -173,7 +174,7 @@ impl<'t> Sampler<'t> {
         if px.iter().any(|v| v.is_nan()) {
             return Coverage::Empty;
         }
-        out.copy_from_slice(px);
+        out.copy_from_slice(&px[..out.len()]);
         Coverage::Complete
     }
 
@@ -266,7 +267,7 @@ impl<'t> Sampler<'t> {
             let Some(tile) = self.tile(id, level.allsky) else {
                 return self.bilinear(layer, level, lon, lat, out);
             };
-            for (s, &x) in sum.iter_mut().zip(tile.pixel(i, j)) {
+            for (s, x) in sum.iter_mut().zip(tile.pixel(i, j)) {
                 *s += w * x as f64;
             }
         }

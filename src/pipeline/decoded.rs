@@ -36,8 +36,8 @@ impl Decoded {
     /// Its weight in KiB, for the cache's byte bound.
     fn weight_kib(&self) -> u32 {
         let bytes = match &self.held {
-            Some(Held::Tile(t)) => t.data.len() * 4,
-            Some(Held::Allsky(a)) => a.tiles.iter().map(|t| t.data.len() * 4).sum(),
+            Some(Held::Tile(t)) => t.bytes(),
+            Some(Held::Allsky(a)) => a.tiles.iter().map(|t| t.bytes()).sum(),
             None => 0,
         };
         u32::try_from(bytes / 1024 + 1).unwrap_or(u32::MAX)

@@ -375,7 +375,10 @@ mod tests {
 
     fn held() -> Resolution {
         let raster = crate::raster::Raster::blank(4, 4, 1);
-        Resolution::Held(Held::Tile(Arc::new(raster)), Origin::Network)
+        Resolution::Held(
+            Held::Tile(Arc::new(TileImage::new(raster))),
+            Origin::Network,
+        )
     }
 
     /// Resolves every fetch the scheduler starts as missing until it starts none; returns the

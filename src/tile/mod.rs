@@ -2,12 +2,11 @@
 
 mod allsky;
 mod decode;
+mod image;
 
 pub use allsky::{allsky_grid_columns, slice_allsky};
 pub(crate) use decode::check_complete;
 pub use decode::{decode_raster, Shape};
-
-use crate::raster::Raster;
 
 /// A tile image format, as named in `hips_tile_format` (`jpeg`, `png`, `fits`; `jpg` too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -74,7 +73,7 @@ pub(crate) fn allsky_path(order: u8, format: TileFormat) -> String {
 
 /// A decoded tile: a square raster in display orientation whose pixel (row `i`, column `j`) is
 /// the HEALPix cell of sub-index `s` with `i` = the even bits of `s`, `j` = the odd bits.
-pub(crate) type TileImage = Raster;
+pub(crate) use image::TileImage;
 
 /// Gathers the bits of `v` at even positions (0, 2, 4, …) into a compact integer.
 #[inline]

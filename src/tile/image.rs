@@ -1,0 +1,151 @@
+//! A decoded tile, held as compactly as its values allow: 8-bit samples where every value is an
+//! integer from 0 to 255 with data (JPEG tiles, opaque PNG tiles, 8-bit FITS), a quarter of
+//! float32's memory; float32 otherwise (FITS, and tiles with no-data pixels, held as NaN).
+
+use crate::raster::Raster;
+
+/// The samples of a tile, row by row, `channels` per pixel.
+#[derive(Debug, Clone)]
+enum Samples {
+    Bytes(Vec<u8>),
+    Floats(Vec<f32>),
+}
+
+/// A square tile (or Allsky cell) of `width` pixels a side.
+#[derive(Debug, Clone)]
+pub(crate) struct TileImage {
+    pub width: usize,
+    pub channels: usize,
+    samples: Samples,
+}
+
+impl TileImage {
+    /// The tile of `raster` (square), as bytes when every value fits one exactly.
+    pub(crate) fn new(raster: Raster) -> TileImage {
+        let fits_a_byte = |v: &f32| (0.0..=255.0).contains(v) && v.fract() == 0.0;
+        let samples = if raster.data.iter().all(fits_a_byte) {
+            Samples::Bytes(raster.data.iter().map(|&v| v as u8).collect())
+        } else {
+            Samples::Floats(raster.data)
+        };
+        TileImage {
+            width: raster.width,
+            channels: raster.channels,
+            samples,
+        }
+    }
+
+    /// Bytes held, for the cache's bound.
+    pub(crate) fn bytes(&self) -> usize {
+        match &self.samples {
+            Samples::Bytes(b) => b.len(),
+            Samples::Floats(f) => 4 * f.len(),
+        }
+    }
+
+    /// Whether the tile is held as 8-bit samples.
+    #[cfg(test)]
+    pub(crate) fn is_compact(&self) -> bool {
+        matches!(self.samples, Samples::Bytes(_))
+    }
+
+    /// The samples of pixel (row `i`, column `j`); the first `channels` are meaningful.
+    #[inline]
+    pub(crate) fn pixel(&self, i: usize, j: usize) -> [f32; 4] {
+        let at = (i * self.width + j) * self.channels;
+        let mut px = [0f32; 4];
+        match &self.samples {
+            Samples::Bytes(b) => {
+                for (p, &v) in px.iter_mut().zip(&b[at..at + self.channels]) {
+                    *p = v as f32;
+                }
+            }
+            Samples::Floats(f) => px[..self.channels].copy_from_slice(&f[at..at + self.channels]),
+        }
+        px
+    }
+
+    /// Bilinear interpolation between pixels (i0, j0) and (i0 + 1, j0 + 1), at fractions `fu`
+    /// down and `fv` across, into `out` (one value per channel); false where the quad leaves
+    /// the tile or a value is no data.
+    #[inline]
+    pub(crate) fn bilinear(&self, i0: usize, j0: usize, fu: f32, fv: f32, out: &mut [f32]) -> bool {
+        match &self.samples {
+            Samples::Bytes(b) => lerp_quad(b, self.width, self.channels, (i0, j0), (fu, fv), out),
+            Samples::Floats(f) => lerp_quad(f, self.width, self.channels, (i0, j0), (fu, fv), out),
+        }
+    }
+}
+
+/// Two lerps along the rows and one across, in f32 (the projective painter's hot loop).
+#[inline]
+fn lerp_quad<T: Copy + Into<f32>>(
+    data: &[T],
+    width: usize,
+    ch: usize,
+    (i0, j0): (usize, usize),
+    (fu, fv): (f32, f32),
+    out: &mut [f32],
+) -> bool {
+    let at = (i0 * width + j0) * ch;
+    let below = at + width * ch;
+    let (Some(top), Some(bottom)) = (data.get(at..at + 2 * ch), data.get(below..below + 2 * ch))
+    else {
+        return false;
+    };
+    for (c, o) in out.iter_mut().enumerate() {
+        let (t0, t1) = (top[c].into(), top[ch + c].into());
+        let (b0, b1) = (bottom[c].into(), bottom[ch + c].into());
+        let upper = t0 + fv * (t1 - t0);
+        let lower = b0 + fv * (b1 - b0);
+        let value = upper + fu * (lower - upper);
+        if value.is_nan() {
+            return false;
+        }
+        *o = value;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raster(data: Vec<f32>) -> Raster {
+        Raster {
+            width: 2,
+            height: 2,
+            channels: 1,
+            data,
+        }
+    }
+
+    #[test]
+    fn eight_bit_values_are_held_as_bytes_and_read_back_the_same() {
+        let t = TileImage::new(raster(vec![0.0, 255.0, 17.0, 3.0]));
+        assert!(t.is_compact());
+        assert_eq!(t.bytes(), 4);
+        assert_eq!(t.pixel(1, 0)[0], 17.0);
+        let mut out = [0f32];
+        assert!(t.bilinear(0, 0, 0.5, 0.5, &mut out));
+        assert_eq!(out[0], (0.0 + 255.0 + 17.0 + 3.0) / 4.0);
+    }
+
+    #[test]
+    fn no_data_fractions_and_large_values_stay_float() {
+        for data in [
+            vec![0.0, f32::NAN, 1.0, 2.0],
+            vec![0.5, 1.0, 1.0, 2.0],
+            vec![256.0, 1.0, 1.0, 2.0],
+            vec![-1.0, 1.0, 1.0, 2.0],
+        ] {
+            let t = TileImage::new(raster(data.clone()));
+            assert!(!t.is_compact(), "{data:?}");
+            assert_eq!(t.bytes(), 16);
+        }
+        let t = TileImage::new(raster(vec![0.0, f32::NAN, 1.0, 2.0]));
+        let mut out = [0f32];
+        assert!(!t.bilinear(0, 0, 0.5, 0.5, &mut out), "a no-data corner");
+        assert!(!t.bilinear(1, 0, 0.5, 0.5, &mut out), "out of the tile");
+    }
+}
