@@ -134,9 +134,20 @@ fn draw(
     let root = BitMapBackend::with_buffer(pixels, size).into_drawing_area();
     root.fill(&WHITE).map_err(|e| text(&e))?;
     let (left, right) = root.split_horizontally(500);
+    let model = |mpx: f64, tiles: f64| 1e3 * (a * mpx + b * tiles + c);
+    draw_sizes(&left, sizes, &model)?;
+    draw_tiles(&right, counts, all_sky, &model)?;
+    root.present().map_err(|e| e.to_string())
+}
+
+type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+
+/// The left panel: time against output size, log-log, with the fit at the sweep's tile count.
+fn draw_sizes(left: &Area, sizes: &[Point], model: &dyn Fn(f64, f64) -> f64) -> Result<(), String> {
+    let text = |e: &dyn std::fmt::Display| e.to_string();
     let max_mpx = sizes.iter().map(|p| p.mpx).fold(0.0, f64::max);
     let max_ms = sizes.iter().map(|p| 1e3 * p.seconds).fold(0.0, f64::max);
-    let mut chart = ChartBuilder::on(&left)
+    let mut chart = ChartBuilder::on(left)
         .caption("time against output size", ("sans-serif", 18))
         .margin(12)
         .x_label_area_size(36)
@@ -156,7 +167,6 @@ fn draw(
         .draw()
         .map_err(|e| text(&e))?;
     let tiles = sizes.first().map_or(0.0, |p| p.tiles);
-    let model = |mpx: f64, tiles: f64| 1e3 * (a * mpx + b * tiles + c);
     chart
         .draw_series(LineSeries::new(
             (0..=40).map(|k| {
@@ -183,12 +193,23 @@ fn draw(
         .label_font(("sans-serif", 12))
         .draw()
         .map_err(|e| text(&e))?;
+    Ok(())
+}
+
+/// The right panel: time against tiles at a fixed size, with the fit and the all-sky point.
+fn draw_tiles(
+    right: &Area,
+    counts: &[Point],
+    all_sky: Point,
+    model: &dyn Fn(f64, f64) -> f64,
+) -> Result<(), String> {
+    let text = |e: &dyn std::fmt::Display| e.to_string();
     let max_tiles = all_sky
         .tiles
         .max(counts.iter().map(|p| p.tiles).fold(1.0, f64::max));
     let max_ms =
         (1e3 * all_sky.seconds).max(counts.iter().map(|p| 1e3 * p.seconds).fold(1.0, f64::max));
-    let mut chart = ChartBuilder::on(&right)
+    let mut chart = ChartBuilder::on(right)
         .caption("time against tiles", ("sans-serif", 18))
         .margin(12)
         .x_label_area_size(36)
@@ -236,5 +257,5 @@ fn draw(
         .label_font(("sans-serif", 12))
         .draw()
         .map_err(|e| text(&e))?;
-    root.present().map_err(|e| text(&e))
+    Ok(())
 }
