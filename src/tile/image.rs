@@ -70,40 +70,49 @@ impl TileImage {
     /// the tile or a value is no data.
     #[inline]
     pub(crate) fn bilinear(&self, i0: usize, j0: usize, fu: f32, fv: f32, out: &mut [f32]) -> bool {
-        match &self.samples {
-            Samples::Bytes(b) => lerp_quad(b, self.width, self.channels, (i0, j0), (fu, fv), out),
-            Samples::Floats(f) => lerp_quad(f, self.width, self.channels, (i0, j0), (fu, fv), out),
+        let (at, f) = ((i0, j0), (fu, fv));
+        // One copy per channel count, so that the compiler unrolls the channels.
+        match (&self.samples, self.channels) {
+            (Samples::Bytes(b), 3) => lerp_quad::<u8, 3>(b, self.width, at, f, out),
+            (Samples::Bytes(b), 1) => lerp_quad::<u8, 1>(b, self.width, at, f, out),
+            (Samples::Floats(v), 3) => lerp_quad::<f32, 3>(v, self.width, at, f, out),
+            (Samples::Floats(v), 1) => lerp_quad::<f32, 1>(v, self.width, at, f, out),
+            _ => false,
         }
     }
 }
 
-/// Two lerps along the rows and one across, in f32 (the projective painter's hot loop).
+/// Two lerps along the rows and one across, in f32 (the projective painter's hot loop), for
+/// pixels of `CH` channels.
 #[inline]
-fn lerp_quad<T: Copy + Into<f32>>(
+fn lerp_quad<T: Copy + Into<f32>, const CH: usize>(
     data: &[T],
     width: usize,
-    ch: usize,
     (i0, j0): (usize, usize),
     (fu, fv): (f32, f32),
     out: &mut [f32],
 ) -> bool {
-    let at = (i0 * width + j0) * ch;
-    let below = at + width * ch;
-    let (Some(top), Some(bottom)) = (data.get(at..at + 2 * ch), data.get(below..below + 2 * ch))
-    else {
+    let at = (i0 * width + j0) * CH;
+    let below = at + width * CH;
+    let (Some(top), Some(bottom), Some(out)) = (
+        data.get(at..at + 2 * CH),
+        data.get(below..below + 2 * CH),
+        out.get_mut(..CH),
+    ) else {
         return false;
     };
-    for (c, o) in out.iter_mut().enumerate() {
-        let (t0, t1) = (top[c].into(), top[ch + c].into());
-        let (b0, b1) = (bottom[c].into(), bottom[ch + c].into());
+    let mut value = [0f32; CH];
+    for (c, v) in value.iter_mut().enumerate() {
+        let (t0, t1): (f32, f32) = (top[c].into(), top[CH + c].into());
+        let (b0, b1): (f32, f32) = (bottom[c].into(), bottom[CH + c].into());
         let upper = t0 + fv * (t1 - t0);
         let lower = b0 + fv * (b1 - b0);
-        let value = upper + fu * (lower - upper);
-        if value.is_nan() {
-            return false;
-        }
-        *o = value;
+        *v = upper + fu * (lower - upper);
     }
+    if value.iter().any(|v| v.is_nan()) {
+        return false;
+    }
+    out.copy_from_slice(&value);
     true
 }
 
