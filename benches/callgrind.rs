@@ -88,7 +88,7 @@ fn main() {
         "painting 1000×500 AIT (FermiColor): precise {precise} instructions, projective \
          {projective} ({ratio:.2}× fewer)"
     );
-    // Measured 3.75× (precise 716.1 M, projective 191.1 M); the projective painter must stay
+    // Measured 3.74× (precise 716.6 M, projective 191.7 M); the projective painter must stay
     // at least 2.5× cheaper, as it is the default for its speed.
     assert!(
         ratio >= 2.5,

@@ -47,6 +47,9 @@ pub(crate) struct Piece {
     u0: f64,
     v0: f64,
     size: f64,
+    /// 1 / size, exact (sizes are powers of two): the correction's scale, without a division
+    /// per pixel.
+    per_size: f64,
     /// Output → tile map; `None` where the corners could not all be projected.
     map: Option<Homography>,
     /// The map's second-order error across the piece, subtracted from it.
@@ -120,6 +123,7 @@ impl TileMesh {
                 u0: 0.0,
                 v0: 0.0,
                 size: projector.width,
+                per_size: projector.width.recip(),
                 map: None,
                 correction: None,
                 children: None,
@@ -161,6 +165,7 @@ impl TileMesh {
                 u0,
                 v0,
                 size,
+                per_size: size.recip(),
                 map,
                 correction,
                 children: None,
@@ -178,6 +183,7 @@ impl TileMesh {
             u0,
             v0,
             size,
+            per_size: size.recip(),
             map,
             correction,
             children: Some(children),
@@ -255,22 +261,24 @@ impl Piece {
 }
 
 impl Piece {
+    /// The piece's corner and the reciprocal of its size, as [`corrected`] takes them.
     fn frame(&self) -> (f64, f64, f64) {
-        (self.u0, self.v0, self.size)
+        (self.u0, self.v0, self.per_size)
     }
 }
 
 /// The tile position `(u, v)` a homography gives, less `correction` over the piece
-/// `(u0, v0, size)`.
+/// `(u0, v0, 1 / size)`.
 #[inline]
 fn corrected(
     (u, v): (f64, f64),
     correction: Option<&Correction>,
-    (u0, v0, size): (f64, f64, f64),
+    (u0, v0, per_size): (f64, f64, f64),
 ) -> (f64, f64) {
     match correction {
         Some(c) => {
-            let e = c.at((u - u0) / size, (v - v0) / size);
+            // Sizes are powers of two: multiplying by the reciprocal is exact.
+            let e = c.at((u - u0) * per_size, (v - v0) * per_size);
             (u - e.0, v - e.1)
         }
         None => (u, v),
@@ -329,7 +337,7 @@ fn judge(
     // at every pixel.
     let accurate_with = |correction: Option<&Correction>| {
         projected.iter().all(|&(u, v, x, y)| {
-            let uv = corrected(map.apply(x, y), correction, (u0, v0, size));
+            let uv = corrected(map.apply(x, y), correction, (u0, v0, size.recip()));
             let error = distance(uv, (u, v));
             error <= p.tolerance && error * scale <= p.tolerance
         })
