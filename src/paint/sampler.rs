@@ -280,3 +280,60 @@ impl<'t> Sampler<'t> {
         Coverage::Complete
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raster::Raster;
+    use crate::store::{AllskyLevel, BucketTiles};
+    use std::sync::Arc;
+
+    /// A hostile but valid survey: an order-0 Allsky of 1-pixel cells (a map of 12 cells), where
+    /// no 4×4 block, ring cubic or polar fit has the cells it needs. Every interpolation still
+    /// gives a finite value between the cells' own, everywhere.
+    #[test]
+    fn a_map_of_twelve_cells_samples_everywhere_with_every_interpolation() {
+        let cells = (0..12)
+            .map(|k| {
+                let mut r = Raster::blank(1, 1, 1);
+                r.data[0] = 10.0 * k as f32;
+                Arc::new(TileImage::new(r))
+            })
+            .collect();
+        let tiles = BucketTiles {
+            allsky: Some(Arc::new(AllskyLevel {
+                order: 0,
+                tile_depth: 0,
+                tiles: cells,
+            })),
+            ..Default::default()
+        };
+        let levels = fallback_levels(&tiles, 0, 0, 0);
+        assert_eq!(levels.len(), 1, "only the Allsky");
+        for interpolation in [
+            Interpolation::Nearest,
+            Interpolation::Bilinear,
+            Interpolation::Bicubic,
+        ] {
+            let sampler = Sampler::new(&tiles, interpolation);
+            for k in 0..200 {
+                let (lon, lat) = (
+                    k as f64 * 0.37,
+                    (k as f64 * 0.61).sin() * std::f64::consts::FRAC_PI_2,
+                );
+                let mut out = [0f32];
+                assert!(
+                    sampler.sample(&levels, lon, lat, &mut out),
+                    "{interpolation}"
+                );
+                // Bicubic has too few cells for any cubic here and falls back to the rings'
+                // bilinear weights: no overshoot.
+                assert!(
+                    (0.0..=110.0).contains(&out[0]),
+                    "{interpolation}: {}",
+                    out[0]
+                );
+            }
+        }
+    }
+}
