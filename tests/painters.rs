@@ -27,6 +27,20 @@ struct Case {
     precise_share: f64,
 }
 
+impl Case {
+    /// The render of this field.
+    fn request(&self) -> RenderRequest {
+        RenderRequest::new(
+            View::default()
+                .centre(self.centre.0, self.centre.1)
+                .frame(self.frame)
+                .fov(self.fov)
+                .size(self.size.0, self.size.1)
+                .projection(self.projection.parse().unwrap()),
+        )
+    }
+}
+
 /// Measured (tolerance 0.002 pixel, with the second-order correction): max / mean grey levels
 /// / share sampled precisely: TAN 0.00025 / 0.000036 / 0 %; AIT 0.0326 / 0.000327 / 39.7 %;
 /// CAR 0.00403 / 0.000030 / 0.83 %; SIN 0.0374 / 0.000312 / 12.9 %. The wide fields sample
@@ -105,14 +119,7 @@ fn projective_matches_precise_within_a_fraction_of_a_grey_level() {
     let survey = Survey::open(None).unwrap();
     for case in CASES {
         let label = case.label;
-        let req = RenderRequest::new(
-            View::default()
-                .centre(case.centre.0, case.centre.1)
-                .frame(case.frame)
-                .fov(case.fov)
-                .size(case.size.0, case.size.1)
-                .projection(case.projection.parse().unwrap()),
-        );
+        let req = case.request();
         let (max, mean, share, coverage_differs) = differences(&survey, &req);
         eprintln!(
             "{label}: projective vs precise, max {max:.5} mean {mean:.6} grey levels; \
@@ -159,15 +166,7 @@ fn projective_matches_precise_with_bicubic_sampling() {
     };
     for case in [tan, sin] {
         let label = case.label;
-        let req = RenderRequest::new(
-            View::default()
-                .centre(case.centre.0, case.centre.1)
-                .frame(case.frame)
-                .fov(case.fov)
-                .size(case.size.0, case.size.1)
-                .projection(case.projection.parse().unwrap()),
-        )
-        .interpolation(Interpolation::Bicubic);
+        let req = case.request().interpolation(Interpolation::Bicubic);
         let (max, mean, share, coverage_differs) = differences(&survey, &req);
         eprintln!(
             "{label}, bicubic: max {max:.5} mean {mean:.6} grey levels; {:.2}% precise",

@@ -5,7 +5,7 @@
 //! kernel of GDAL's and Pillow's "cubic") applies directly. Elsewhere the ring scheme extends
 //! the textbook bilinear one: cubic along each of the four rings around the point (their pixels
 //! are evenly spaced in longitude), then a cubic through the four rings' colatitudes (Lagrange,
-//! since rings are not evenly spaced in colatitude). Within three rings of a pole, where rings
+//! since rings are not evenly spaced in colatitude). Within eight rings of a pole, where rings
 //! hold too few pixels for a cubic along them, a cubic surface is fitted by weighted least
 //! squares to the cell centres around the point on its tangent plane. No kept crate offers any
 //! of these on HEALPix.
@@ -112,14 +112,12 @@ fn ring_bicubic_weights(layer: &Layer, lon: f64, lat: f64, above: i64) -> [(u64,
     let across = lagrange_weights(rings.each_ref().map(|r| r.theta), theta);
     let mut cells = [(0u64, 0f64); 16];
     for (n, (r, w_ring)) in rings.iter().zip(across).enumerate() {
-        let step = TAU / r.count as f64;
-        let offset = if r.shifted { 0.5 } else { 0.0 };
-        let t = lon.rem_euclid(TAU) / step - offset;
+        let t = r.position(lon.rem_euclid(TAU));
         let i1 = t.floor();
         let along = keys_weights(t - i1);
         for (m, w_along) in along.iter().enumerate() {
-            let i = (i1 as i64 - 1 + m as i64).rem_euclid(r.count as i64) as u64;
-            cells[4 * n + m] = (layer.from_ring(r.first + i), w_ring * w_along);
+            let hash = r.pixel(i1 as i64 - 1 + m as i64);
+            cells[4 * n + m] = (layer.from_ring(hash), w_ring * w_along);
         }
     }
     cells
@@ -191,16 +189,11 @@ fn cells_near_pole(layer: &Layer, lon: f64, lat: f64, north: bool, radius: f64) 
         if c > 1.0 {
             continue;
         }
-        let step = TAU / r.count as f64;
-        let half = if c < -1.0 { PI } else { c.acos() + step };
-        let offset = if r.shifted { 0.5 } else { 0.0 };
-        let first = ((lon - half) / step - offset).floor() as i64;
-        let last = ((lon + half) / step - offset).ceil() as i64;
+        let half = if c < -1.0 { PI } else { c.acos() + r.step() };
+        let first = r.position(lon - half).floor() as i64;
+        let last = r.position(lon + half).ceil() as i64;
         let span = (last - first + 1).min(r.count as i64);
-        cells.extend(
-            (first..first + span)
-                .map(|i| layer.from_ring(r.first + i.rem_euclid(r.count as i64) as u64)),
-        );
+        cells.extend((first..first + span).map(|k| layer.from_ring(r.pixel(k))));
     }
     cells
 }

@@ -286,8 +286,9 @@ fn corrected(
 }
 
 /// Whether a piece `(u0, v0, size)` whose corners project to `c` is painted through `map`
-/// (and its correction): accurate to the projector's tolerance, in tile and in output pixels, at eight points
-/// between the nodes the correction is fitted at, neither too large nor too skewed.
+/// (and its correction): accurate to the projector's tolerance, in tile and in output pixels,
+/// at eight points between the nodes the correction is fitted at, neither too large nor too
+/// skewed.
 fn judge(
     p: &Projector<'_>,
     c: &[(f64, f64)],

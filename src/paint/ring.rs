@@ -19,6 +19,25 @@ pub(crate) struct Ring {
     pub shifted: bool,
 }
 
+impl Ring {
+    /// The angle between neighbouring pixel centres.
+    pub(crate) fn step(&self) -> f64 {
+        TAU / self.count as f64
+    }
+
+    /// The position of longitude `phi` along the ring, in pixels: pixel k's centre is at k.
+    #[inline]
+    pub(crate) fn position(&self, phi: f64) -> f64 {
+        phi / self.step() - if self.shifted { 0.5 } else { 0.0 }
+    }
+
+    /// The ring-scheme hash of the ring's pixel `k`, counted round the ring (any integer).
+    #[inline]
+    pub(crate) fn pixel(&self, k: i64) -> u64 {
+        self.first + k.rem_euclid(self.count as i64) as u64
+    }
+}
+
 /// Ring `i` (1 ≤ i < 4·nside) of a map of side `nside`.
 pub(crate) fn ring(nside: u64, i: u64) -> Ring {
     let n = nside as f64;
@@ -67,14 +86,13 @@ pub(crate) fn ring_above(nside: u64, z: f64) -> u64 {
 
 /// The two pixels of `ring` around longitude `phi`, with their weights.
 fn along(ring: &Ring, phi: f64) -> [(u64, f64); 2] {
-    let step = TAU / ring.count as f64;
-    let offset = if ring.shifted { 0.5 } else { 0.0 };
-    let t = phi / step - offset;
+    let t = ring.position(phi);
     let i1 = t.floor();
     let w1 = t - i1;
-    let i1 = (i1 as i64).rem_euclid(ring.count as i64) as u64;
-    let i2 = (i1 + 1) % ring.count;
-    [(ring.first + i1, 1.0 - w1), (ring.first + i2, w1)]
+    [
+        (ring.pixel(i1 as i64), 1.0 - w1),
+        (ring.pixel(i1 as i64 + 1), w1),
+    ]
 }
 
 /// The four cells (nested hashes of `layer`) and weights that interpolate at (`lon`, `lat`)

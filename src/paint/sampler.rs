@@ -1,5 +1,6 @@
-//! Sampling a survey at a sky position: HEALPix bilinear (or nearest) interpolation over tile
-//! pixels, across tile borders, with fallback to coarser levels where tiles are missing.
+//! Sampling a survey at a sky position: HEALPix bilinear (or nearest, or bicubic) interpolation
+//! over tile pixels, across tile borders, with fallback to coarser levels where tiles are
+//! missing.
 
 use super::cubic;
 use super::ring::ring_weights;
@@ -54,8 +55,8 @@ struct WeightedMean {
 }
 
 impl WeightedMean {
-    #[inline]
     /// Adds a pixel (as [`TileImage::pixel`] gives it: unused channels are 0) with weight `w`.
+    #[inline]
     fn add(&mut self, px: [f32; 4], w: f64) {
         if w <= 0.0 || px.iter().any(|v| v.is_nan()) {
             return;

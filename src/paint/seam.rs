@@ -13,7 +13,7 @@ use crate::geometry::lonlat_to_xyz;
 use cdshealpix::compass_point::MainWind;
 use cdshealpix::nested::Layer;
 
-pub(crate) type V2 = [f64; 2];
+type V2 = [f64; 2];
 
 fn cross(a: V2, b: V2) -> f64 {
     a[0] * b[1] - a[1] * b[0]
