@@ -399,14 +399,22 @@ impl EventLoop<'_> {
 
     /// Paints a bucket whose tiles are all resolved: its tile's mesh is built by one job, which
     /// then paints the bucket's pixels in jobs on the pool. A bucket that no level of the
-    /// survey covers stays no data.
+    /// survey covers stays no data; so do the interior runs of a bucket whose own tile is
+    /// missing when only its neighbours (at its order) hold data, since no sample of theirs
+    /// reaches a neighbour.
     fn paint_bucket(&mut self, bucket: TileId) {
         let tiles = Arc::new(self.sched.tiles_for(bucket));
-        let runs = self.sched.take_runs(bucket);
+        let mut runs = self.sched.take_runs(bucket);
+        let planned: usize = runs.iter().map(Run::len).sum();
         if tiles.tiles.is_empty() && tiles.allsky.is_none() {
-            let n = runs.iter().map(Run::len).sum::<usize>() as u64;
-            self.progress.pixels_painted(n);
-            self.sched.stats.pixels_painted += n;
+            runs.clear();
+        } else if only_neighbours_hold_data(&tiles, bucket) {
+            runs.retain(|run| !run.interior);
+        }
+        let blank = planned - runs.iter().map(Run::len).sum::<usize>();
+        self.progress.pixels_painted(blank as u64);
+        self.sched.stats.pixels_painted += blank as u64;
+        if runs.is_empty() {
             self.sched.finish_bucket(bucket);
             return;
         }
@@ -532,6 +540,14 @@ impl PaintContext {
             }
         }
     }
+}
+
+/// Whether the bucket's own tile is missing and every tile it reads is a neighbour at its
+/// order (no parent, no Allsky): then only pixels on its border cells can get data.
+fn only_neighbours_hold_data(tiles: &BucketTiles, bucket: TileId) -> bool {
+    tiles.allsky.is_none()
+        && !tiles.tiles.contains_key(&bucket)
+        && tiles.tiles.keys().all(|id| id.order == bucket.order)
 }
 
 /// Splits a bucket's runs into jobs of about `PIXELS_PER_JOB` pixels (whole runs each).

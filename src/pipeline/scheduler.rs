@@ -366,6 +366,7 @@ mod tests {
                 row: 0,
                 col0: 0,
                 col1: 10,
+                interior: false,
             }],
             neighbours: BTreeSet::new(),
         };
