@@ -36,15 +36,15 @@ pub fn fits_tile(data: &[u8]) -> bool {
     .is_ok()
 }
 
-/// JPEG and PNG tiles through the tile decoder.
+/// JPEG, PNG and WebP tiles through the tile decoder.
 pub fn picture_tile(data: &[u8]) -> bool {
     let Some((&k, bytes)) = data.split_first() else {
         return false;
     };
-    let format = if k & 1 == 0 {
-        TileFormat::Jpeg
-    } else {
-        TileFormat::Png
+    let format = match (k & 1, k & 0x10) {
+        (_, 0x10) => TileFormat::Webp,
+        (0, _) => TileFormat::Jpeg,
+        _ => TileFormat::Png,
     };
     let width = 1usize << ((k >> 1) % 8);
     let channels = if k & 0x80 == 0 { 1 } else { 3 };
@@ -57,9 +57,10 @@ pub fn allsky(data: &[u8]) -> bool {
         return false;
     };
     let order = k % 4;
-    let format = match (k >> 2) % 3 {
-        0 => TileFormat::Jpeg,
-        1 => TileFormat::Png,
+    let format = match ((k >> 2) % 3, k & 0x40) {
+        (_, 0x40) => TileFormat::Webp,
+        (0, _) => TileFormat::Jpeg,
+        (1, _) => TileFormat::Png,
         _ => TileFormat::Fits,
     };
     let tile_width = 1usize << (3 + (k >> 4) % 4);

@@ -106,7 +106,7 @@ pub struct RenderArgs {
     /// Force the HiPS tile order instead of choosing it from the pixel scale.
     #[arg(long, allow_hyphen_values = true, value_parser = order)]
     pub order: Option<u8>,
-    /// Tile format to read: jpeg, png or fits [default: the survey's first].
+    /// Tile format to read: jpeg, png, webp or fits [default: the survey's first].
     #[arg(long, value_name = "FORMAT")]
     pub tile_format: Option<TileFormat>,
     /// Sampling between tile pixels: bilinear, bicubic (smoother, more exact on smooth data) or

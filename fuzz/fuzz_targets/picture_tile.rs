@@ -1,4 +1,4 @@
-//! Fuzz target: JPEG and PNG tiles through the tile decoder (see `../entries.rs`).
+//! Fuzz target: JPEG, PNG and WebP tiles through the tile decoder (see `../entries.rs`).
 #![no_main]
 
 #[path = "../entries.rs"]

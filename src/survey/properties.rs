@@ -158,7 +158,7 @@ impl Properties {
         let format_list = raw.get("hips_tile_format").unwrap_or("jpeg");
         let mut formats = Vec::new();
         for name in format_list.split([' ', ',']).filter(|s| !s.is_empty()) {
-            // Unknown formats (webp, …) are listed by some surveys; skip them but keep the rest.
+            // Unknown formats are listed by some surveys; skip them but keep the rest.
             if let Ok(f) = name.parse::<TileFormat>() {
                 if !formats.contains(&f) {
                     formats.push(f);
@@ -167,7 +167,7 @@ impl Properties {
         }
         if formats.is_empty() {
             return Err(Error::Properties(format!(
-                "no supported tile format in `{format_list}` (supported: jpeg png fits)"
+                "no supported tile format in `{format_list}` (supported: jpeg png webp fits)"
             )));
         }
         let frame = match raw.get("hips_frame") {

@@ -1,4 +1,4 @@
-//! Decoding of tile bytes (JPEG, PNG, FITS, gzipped FITS) into display-oriented rasters, with
+//! Decoding of tile bytes (JPEG, PNG, WebP, FITS, gzipped FITS) into display-oriented rasters, with
 //! every size checked before any pixel is decoded.
 //!
 //! A tile comes from a server or a disk we do not control, so nothing in it is trusted: its
@@ -102,7 +102,7 @@ pub fn decode_raster(
                 expand_grey(grey, channels)
             })
         }
-        TileFormat::Jpeg | TileFormat::Png => {
+        TileFormat::Jpeg | TileFormat::Png | TileFormat::Webp => {
             decode_picture(bytes, format, channels, shape).map_err(|e| Error::decode(what, e))
         }
     }
@@ -144,22 +144,42 @@ pub(crate) fn check_complete(bytes: &[u8], format: TileFormat) -> std::result::R
             "the PNG ends without its IEND chunk after {} bytes",
             bytes.len()
         )),
+        TileFormat::Webp => check_riff_complete(bytes),
         TileFormat::Fits => check_fits_complete(bytes),
         _ => Ok(()),
     }
 }
 
-/// Decodes a JPEG or PNG after checking its dimensions and that it is whole.
+/// Whether a WebP file (a RIFF container: `RIFF`, the size of what follows, `WEBP`) holds
+/// every byte its header announces.
+fn check_riff_complete(bytes: &[u8]) -> std::result::Result<(), String> {
+    let size = match (bytes.get(..4), bytes.get(4..8), bytes.get(8..12)) {
+        (Some(b"RIFF"), Some(size), Some(b"WEBP")) => {
+            u32::from_le_bytes([size[0], size[1], size[2], size[3]]) as usize
+        }
+        _ => return Err("not a WebP file (no RIFF/WEBP header)".into()),
+    };
+    if bytes.len() < size + 8 {
+        return Err(format!(
+            "the WebP holds {} bytes of the {} its header announces",
+            bytes.len(),
+            size + 8
+        ));
+    }
+    Ok(())
+}
+
+/// Decodes a JPEG, PNG or WebP after checking its dimensions and that it is whole.
 fn decode_picture(
     bytes: &[u8],
     format: TileFormat,
     channels: usize,
     shape: Shape,
 ) -> std::result::Result<Raster, String> {
-    let fmt = if format == TileFormat::Jpeg {
-        image::ImageFormat::Jpeg
-    } else {
-        image::ImageFormat::Png
+    let fmt = match format {
+        TileFormat::Jpeg => image::ImageFormat::Jpeg,
+        TileFormat::Webp => image::ImageFormat::WebP,
+        _ => image::ImageFormat::Png,
     };
     let reader = || image::ImageReader::with_format(Cursor::new(bytes), fmt);
     check_complete(bytes, format)?;
@@ -238,6 +258,28 @@ mod tests {
         assert_eq!(&r.data[..6], &[7.0, 7.0, 7.0, 9.0, 9.0, 9.0]);
         let r = decode_raster(&bytes, TileFormat::Png, 1, Shape::Tile(2), "t").unwrap();
         assert_eq!(r.data, vec![7.0, 9.0, 1.0, 2.0]);
+    }
+
+    #[test]
+    fn webp_alpha_zero_is_no_data_and_a_cut_webp_is_refused() {
+        let mut rgba = image::RgbaImage::new(4, 4);
+        rgba.put_pixel(0, 0, image::Rgba([10, 20, 30, 255]));
+        rgba.put_pixel(1, 0, image::Rgba([40, 50, 60, 0]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        image::DynamicImage::from(rgba)
+            .write_to(&mut out, image::ImageFormat::WebP)
+            .unwrap();
+        let webp = out.into_inner();
+        let r = decode_raster(&webp, TileFormat::Webp, 3, Shape::Tile(4), "t").unwrap();
+        assert_eq!(&r.data[..3], &[10.0, 20.0, 30.0], "lossless");
+        assert!(r.data[3..6].iter().all(|v| v.is_nan()));
+        let err = decode_raster(&webp, TileFormat::Webp, 3, Shape::Tile(8), "t").unwrap_err();
+        assert!(err.to_string().contains("4×4 px, expected 8×8"), "{err}");
+        let cut = &webp[..webp.len() - 5];
+        let err = decode_raster(cut, TileFormat::Webp, 3, Shape::Tile(4), "t").unwrap_err();
+        assert!(err.to_string().contains("its header announces"), "{err}");
+        let err = decode_raster(b"RIFF", TileFormat::Webp, 3, Shape::Tile(4), "t").unwrap_err();
+        assert!(err.to_string().contains("not a WebP"), "{err}");
     }
 
     #[test]

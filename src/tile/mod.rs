@@ -16,6 +16,8 @@ pub enum TileFormat {
     Jpeg,
     /// PNG tiles: 8-bit pictures whose transparent pixels are no data.
     Png,
+    /// WebP tiles, lossy or lossless: 8-bit pictures whose transparent pixels are no data.
+    Webp,
     /// FITS tiles: the survey's values, with BLANK and NaN as no data.
     Fits,
 }
@@ -23,6 +25,7 @@ pub enum TileFormat {
 crate::names::named_choices!(TileFormat, "tile format", {
     Jpeg => "jpeg" | "jpg",
     Png => "png",
+    Webp => "webp",
     Fits => "fits",
 });
 
@@ -32,6 +35,7 @@ impl TileFormat {
         match self {
             TileFormat::Jpeg => "jpg",
             TileFormat::Png => "png",
+            TileFormat::Webp => "webp",
             TileFormat::Fits => "fits",
         }
     }
