@@ -556,3 +556,37 @@ fn small_tiles_at_deep_orders_render_the_analytic_sky() {
         }
     }
 }
+
+/// The analytic sky as RICE_1 tiles, floats quantised in steps of 0.01 with subtractive
+/// dithering (`tests/data/analytic-fits-rice`, tools/compressed_fits_samples.py): its renders
+/// differ from the float survey's by at most the quantisation (half a step, and interpolation
+/// cannot add to it), so they stay within the float survey's bounds plus that.
+#[test]
+fn rice_compressed_tiles_render_within_their_quantisation() {
+    let (_dir, floats) = open_analytic(AnalyticSurvey::default());
+    let rice_dir = support::data_dir("analytic-fits-rice");
+    let rice = Survey::open(Some(rice_dir.to_str().unwrap())).unwrap();
+    let views = [
+        view("TAN", (10.0, 20.0), 20.0, (160, 120), 0.0, Frame::Icrs),
+        view("SIN", (123.0, -90.0), 40.0, (120, 120), 10.0, Frame::Icrs),
+        view("AIT", (0.0, 0.0), 360.0, (240, 120), 0.0, Frame::Galactic),
+    ];
+    let mut largest = 0f64;
+    for v in &views {
+        for painter in [Painter::Precise, Painter::Projective] {
+            let a = render_view(&floats, v, Interpolation::Bilinear, painter);
+            let b = render_view(&rice, v, Interpolation::Bilinear, painter);
+            for (x, y) in a.data.iter().zip(&b.data) {
+                assert_eq!(x.is_nan(), y.is_nan(), "{}: coverage differs", v.projection);
+                if x.is_finite() {
+                    largest = largest.max((x - y).abs() as f64);
+                }
+            }
+            let e = compare_with(&rice, v, Interpolation::Bilinear, 1, painter);
+            assert_eq!(e.painted, e.expected);
+        }
+    }
+    eprintln!("RICE_1 vs float tiles: largest difference {largest}");
+    assert!(largest <= 0.005 + 1e-4, "RICE_1 tiles differ by {largest}");
+    assert!(largest > 0.001, "no quantisation seen: {largest}");
+}

@@ -5,8 +5,10 @@
 //! both, applies BSCALE/BZERO, maps BLANK and NaN to "no data", and returns the image in display
 //! orientation (FITS stores the bottom row first). The image's dimensions are checked by the
 //! caller before any pixel is read, so a header that lies about its size costs nothing.
+//! Tile-compressed images (`compressed.rs`) are recognised here and read there.
 
 use super::cards::{find_card, header_cards, parse_fits_number};
+use super::compressed::{check_complete, compressed_image, read_compressed};
 use crate::error::{Error, Result};
 use crate::raster::Raster;
 
@@ -94,20 +96,29 @@ fn first_plane<'b>(bytes: &'b [u8], h: &ImageHeader) -> Result<&'b [u8]> {
     })
 }
 
-/// Whether a FITS body holds its header and the full first plane of its data.
+/// Whether a FITS body holds its header and the full first plane of its data (for a
+/// tile-compressed image: its whole table).
 pub(crate) fn check_fits_complete(bytes: &[u8]) -> std::result::Result<(), String> {
+    if let Some(image) = compressed_image(bytes).map_err(|e| e.to_string())? {
+        return check_complete(bytes, &image).map_err(|e| e.to_string());
+    }
     let h = parse_header(bytes).map_err(|e| e.to_string())?;
     first_plane(bytes, &h)
         .map(|_| ())
         .map_err(|e| e.to_string())
 }
 
-/// Decodes the first plane of the primary image of an (uncompressed) FITS file, after `check`
-/// has accepted its width and height.
+/// Decodes the first plane of the primary image of a FITS file, or its tile-compressed image,
+/// after `check` has accepted its width and height.
 pub(crate) fn read_fits_image(
     bytes: &[u8],
     check: impl FnOnce(u64, u64) -> std::result::Result<(), String>,
 ) -> Result<Raster> {
+    if let Some(image) = compressed_image(bytes)? {
+        check(image.width as u64, image.height as u64)
+            .map_err(|e| Error::decode("compressed FITS tile", e))?;
+        return read_compressed(bytes, &image);
+    }
     let h = parse_header(bytes)?;
     let (width, height) = (h.naxis[0], h.naxis[1]);
     check(width as u64, height as u64).map_err(|e| Error::decode("FITS tile", e))?;
@@ -185,6 +196,35 @@ mod tests {
         out.resize(out.len().div_ceil(BLOCK) * BLOCK, b' ');
         out.extend_from_slice(data);
         out
+    }
+
+    #[test]
+    fn a_tile_with_a_header_wcs_and_extra_hdus_is_read_by_its_primary_image() {
+        let data: Vec<u8> = [1f32, 2.0, 3.0, 4.0]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect();
+        let wcs = [
+            "CTYPE1  = 'RA---HPX'",
+            "CTYPE2  = 'DEC--HPX'",
+            "CRPIX1  =                 -0.5",
+            "CDELT1  =               -0.001",
+            "EXTEND  =                    T",
+        ];
+        let mut bytes = fits_bytes(-32, 2, 2, &wcs, &data);
+        bytes.resize(bytes.len().div_ceil(BLOCK) * BLOCK, 0);
+        let mut extension = fits_bytes(16, 3, 3, &[], &[0; 18]);
+        extension.splice(..30, format!("{:<30}", "XTENSION= 'IMAGE   '").into_bytes());
+        bytes.extend(extension);
+        let r = read_fits_image(&bytes, |w, h| {
+            (w == 2 && h == 2).then_some(()).ok_or("size".into())
+        })
+        .unwrap();
+        assert_eq!(
+            r.data,
+            vec![3.0, 4.0, 1.0, 2.0],
+            "rows flipped, the extension ignored"
+        );
     }
 
     #[test]

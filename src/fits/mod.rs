@@ -2,6 +2,7 @@
 //! reader of the images real HiPS tiles are, and the writer of output images.
 
 mod cards;
+mod compressed;
 mod image;
 mod writer;
 
