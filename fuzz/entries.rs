@@ -8,8 +8,8 @@
 
 use hipscut::internals::{decode_allsky, decode_raster, parse_list, sesame_position, Shape};
 use hipscut::{
-    parse_latitude, parse_longitude, Colormap, Cuts, Frame, Properties, Rgb, Sources, TileFormat,
-    WcsHeader,
+    parse_latitude, parse_longitude, Colormap, Coverage, Cuts, Frame, Properties, Rgb, Sources,
+    TileFormat, WcsHeader,
 };
 
 /// `properties` files and HiPS lists.
@@ -49,6 +49,15 @@ pub fn picture_tile(data: &[u8]) -> bool {
     let width = 1usize << ((k >> 1) % 8);
     let channels = if k & 0x80 == 0 { 1 } else { 3 };
     decode_raster(bytes, format, channels, Shape::Tile(width), "fuzz").is_ok()
+}
+
+/// `Moc.fits` coverage maps: read, then asked about a few tiles.
+pub fn moc(data: &[u8]) -> bool {
+    let Ok(coverage) = Coverage::from_fits(data) else {
+        return false;
+    };
+    let _ = coverage.sky_fraction();
+    (0..48).any(|ipix| coverage.touches(hipscut::internals::TileId::new(1, ipix)))
 }
 
 /// Allsky files of orders 0 to 3 in every format, decoded and sliced.

@@ -864,6 +864,7 @@ fn summary(output: &std::path::Path, r: &Rendered) -> String {
         (s.from_cache, "from cache"),
         (s.local, "read"),
         (s.missing, "missing"),
+        (s.outside_coverage, "outside the coverage, not asked for"),
         (s.failed, "failed"),
     ] {
         if n > 0 || what == "failed" {

@@ -43,6 +43,7 @@ mod batch;
 mod cache;
 mod composite;
 mod coordinates;
+mod coverage;
 mod display;
 mod encode;
 mod engine;
@@ -75,6 +76,7 @@ pub use batch::{
 };
 pub use composite::Sources;
 pub use coordinates::{parse_latitude, parse_longitude};
+pub use coverage::Coverage;
 pub use display::{Band, Colormap, Cut, Cuts, Depth, Display, Rgb, Stretch};
 pub use encode::OutputFormat;
 pub use engine::{Engine, EngineOptions};

@@ -351,7 +351,10 @@ fn check_outcome(
             survey: survey.location.clone(),
             field: geometry.describe(),
             tiles: match stats.failures.first() {
-                None => format!("{} tile(s) missing", stats.missing),
+                None => format!(
+                    "{} tile(s) missing, {} outside the survey's coverage (Moc.fits)",
+                    stats.missing, stats.outside_coverage
+                ),
                 Some(first) => format!(
                     "{} tile(s) missing, {} failed; the first failure: {first}",
                     stats.missing, stats.failed

@@ -70,6 +70,8 @@ pub struct Tiles {
     pub local: usize,
     /// Not in the survey.
     pub missing: usize,
+    /// Never asked for, being outside the survey's coverage (its `Moc.fits`).
+    pub outside_coverage: usize,
     /// Failed to fetch or decode.
     pub failed: usize,
     /// Requests tried again.
@@ -158,6 +160,7 @@ impl RunReport {
                 from_memory_cache: s.from_memory,
                 local: s.local,
                 missing: s.missing,
+                outside_coverage: s.outside_coverage,
                 failed: s.failed,
                 retried: s.retried,
                 split: s.tiles_split,

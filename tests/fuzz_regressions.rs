@@ -16,6 +16,7 @@ const TARGETS: &[(&str, Entry)] = &[
     ("allsky", entries::allsky),
     ("wcs_header", entries::wcs_header),
     ("user_words", entries::user_words),
+    ("moc", entries::moc),
 ];
 
 fn inputs(kind: &str, target: &str) -> Vec<(String, Vec<u8>)> {

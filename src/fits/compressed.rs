@@ -9,7 +9,7 @@
 //! in them is checked here first: the image must be the tile's size, its compression tiles no
 //! larger than the image, and the table and its heap inside the bytes given.
 
-use super::cards::{find_card, header_cards, parse_fits_number, Cards};
+use super::cards::{find_card, header_cards, parse_fits_number, Cards, BLOCK};
 use crate::error::{Error, Result};
 use crate::raster::Raster;
 use std::ffi::{c_char, c_int, c_long, c_void};
@@ -140,9 +140,12 @@ fn cfitsio_error(status: c_int) -> Error {
 pub(crate) fn read_compressed(bytes: &[u8], image: &CompressedImage) -> Result<Raster> {
     check_complete(bytes, image)?;
     let (width, height) = (image.width, image.height);
-    // cfitsio's memory driver takes a mutable buffer; it does not write to a read-only file,
-    // but it gets its own copy all the same.
+    // cfitsio's memory driver takes a mutable buffer (it does not write to a read-only file,
+    // but it gets its own copy all the same) and reads it in whole FITS blocks of 2880 bytes:
+    // the copy is padded to them, as a file on disk would be (else it reads past the end, as
+    // the fits_tile fuzzer found under AddressSanitizer).
     let mut copy = bytes.get(..image.end).unwrap_or(bytes).to_vec();
+    copy.resize(copy.len().div_ceil(BLOCK) * BLOCK, 0);
     let mut data = vec![0f32; width * height];
     let (mut status, mut hdu_type, mut any_null, mut axes) = (0 as c_int, 0, 0, [0 as c_long; 3]);
     let mut fptr = std::ptr::null_mut();

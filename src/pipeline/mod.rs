@@ -95,6 +95,8 @@ pub struct RenderStats {
     pub bytes: u64,
     /// Whether an Allsky file filled in.
     pub allsky_used: bool,
+    /// Tiles never asked for, being outside the survey's coverage (its `Moc.fits`).
+    pub outside_coverage: usize,
     /// The most decoded tiles held at once (a measure of the pipeline's memory).
     pub peak_tiles_held: usize,
     /// Output pixels painted.
@@ -144,6 +146,7 @@ impl RenderStats {
         self.retried += other.retried;
         self.bytes += other.bytes;
         self.allsky_used |= other.allsky_used;
+        self.outside_coverage += other.outside_coverage;
         self.peak_tiles_held = self.peak_tiles_held.max(other.peak_tiles_held);
         self.pixels_painted += other.pixels_painted;
         self.pixels_precise += other.pixels_precise;
@@ -221,7 +224,13 @@ pub(crate) async fn render_pipelined(
         .await?;
     let plan_time = started.elapsed();
     let tile_bytes = (p.tile_width as usize).pow(2) * spec.channels * std::mem::size_of::<f32>();
-    let (sched, pixels) = Scheduler::new(planned, p.order_min, concurrency, tile_bytes);
+    let (sched, pixels) = Scheduler::new(
+        planned,
+        p.order_min,
+        concurrency,
+        tile_bytes,
+        survey.coverage.clone(),
+    );
     progress.stage("render");
     let tiles_planned = sched.queue.len();
     progress.tiles_planned(tiles_planned);
@@ -297,6 +306,9 @@ impl EventLoop<'_> {
     /// Runs the render to its end. On an error (the deadline, a failed painter) the loop is
     /// dropped at once, which stops the fetches and the jobs not started.
     async fn run(&mut self) -> Result<()> {
+        for bucket in self.sched.ready_at_start() {
+            self.paint_bucket(bucket);
+        }
         self.request();
         while self.sched.buckets_left > 0 {
             match self.next_event().await? {

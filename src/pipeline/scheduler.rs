@@ -3,6 +3,7 @@
 //! be dropped.
 
 use super::RenderStats;
+use crate::coverage::Coverage;
 use crate::fetch::Origin;
 use crate::plan::{Bucket, Run};
 use crate::store::{AllskyLevel, BucketTiles};
@@ -66,6 +67,8 @@ pub(super) struct Scheduler {
     pub(super) concurrency: usize,
     pub(super) held_now: usize,
     pub(super) stats: RenderStats,
+    /// The survey's coverage: tiles outside it are known to be absent without a request.
+    pub(super) coverage: Option<Arc<Coverage>>,
 }
 
 impl Scheduler {
@@ -77,6 +80,7 @@ impl Scheduler {
         order_min: u8,
         concurrency: usize,
         tile_bytes: usize,
+        coverage: Option<Arc<Coverage>>,
     ) -> (Self, u64) {
         let mut sched = Scheduler {
             needs: BTreeMap::new(),
@@ -92,6 +96,7 @@ impl Scheduler {
             concurrency,
             held_now: 0,
             stats: RenderStats::default(),
+            coverage,
         };
         let mut pixels = 0u64;
         let mut first_use: HashMap<Need, (u32, u32)> = HashMap::new();
@@ -123,8 +128,33 @@ impl Scheduler {
         (sched, pixels)
     }
 
+    /// Whether `need` is a tile outside the survey's coverage.
+    fn outside_coverage(&self, need: Need) -> bool {
+        match (need, &self.coverage) {
+            (Need::Tile(id), Some(coverage)) => !coverage.touches(id),
+            _ => false,
+        }
+    }
+
+    /// The buckets whose every need is known before any fetch (all outside the coverage):
+    /// ready to paint at once.
+    pub(super) fn ready_at_start(&self) -> Vec<TileId> {
+        let mut ready: Vec<TileId> = self
+            .buckets
+            .iter()
+            .filter(|(_, b)| b.pending == 0 && !b.runs.is_empty())
+            .map(|(id, _)| *id)
+            .collect();
+        ready.sort();
+        ready
+    }
+
     /// What replaces an absent need: its parent tile, or the Allsky below the shallowest order.
+    /// A tile outside the coverage has none: no level holds data there.
     pub(super) fn fallback_of(&self, need: Need) -> Option<Need> {
+        if self.outside_coverage(need) {
+            return None;
+        }
         match need {
             Need::Tile(id) if id.order > self.order_min => id.parent().map(Need::Tile),
             Need::Tile(_) => Some(Need::Allsky),
@@ -159,15 +189,19 @@ impl Scheduler {
     /// fallback instead (and so on).
     pub(super) fn add_dep(&mut self, bucket: TileId, mut need: Need) {
         loop {
+            let is_new = !self.needs.contains_key(&need);
+            let outside = is_new && self.outside_coverage(need);
             let b = self.buckets.get_mut(&bucket).expect("known bucket");
             if b.deps.contains(&need) {
                 return;
             }
             b.deps.push(need);
-            let is_new = !self.needs.contains_key(&need);
             let state = self.needs.entry(need).or_default();
             state.users += 1;
-            if is_new {
+            if outside {
+                state.resolved = true;
+                self.stats.outside_coverage += 1;
+            } else if is_new {
                 self.to_request.push(need);
             }
             if !state.resolved {
@@ -371,7 +405,7 @@ mod tests {
             neighbours: BTreeSet::new(),
         };
         let plan = BTreeMap::from([(tile(2, 100), bucket)]);
-        Scheduler::new(plan, 0, concurrency, 64 * 64 * 4).0
+        Scheduler::new(plan, 0, concurrency, 64 * 64 * 4, None).0
     }
 
     fn held() -> Resolution {

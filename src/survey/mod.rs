@@ -10,6 +10,7 @@ pub use hipslist::{parse_list, HipsRecord};
 pub use properties::Properties;
 pub(crate) use properties::RawProperties;
 
+use crate::coverage::{Coverage, MOC_MAX_BYTES};
 use crate::error::{Error, Result};
 use crate::fetch::url::redact;
 use crate::fetch::{
@@ -44,6 +45,11 @@ pub struct Survey {
     pub location: String,
     /// Its `properties`.
     pub properties: Properties,
+    /// Its coverage (`Moc.fits`), when it has one: no tile outside it is asked for.
+    pub coverage: Option<Arc<Coverage>>,
+    /// Why its `Moc.fits` could not be read, when it has one that could not (the survey is then
+    /// used without it).
+    pub coverage_problem: Option<String>,
     pub(crate) source: Arc<Backend>,
     pub(crate) fetch: FetchOptions,
     /// Tells this opening of a survey from every other, in the keys of the decoded-tile cache.
@@ -134,9 +140,13 @@ impl Survey {
         let get = backend.get("properties", PROPERTIES_MAX_BYTES, false, &counters);
         let outcome = until(opts.deadline, &|_| {}, get).await;
         let bytes = properties_from(outcome, &location, backend.hosts())?.0;
+        let properties = Properties::parse(&String::from_utf8_lossy(&bytes))?;
+        let (coverage, coverage_problem) = coverage_of(&backend, opts.deadline).await;
         Ok(Survey {
             location,
-            properties: Properties::parse(&String::from_utf8_lossy(&bytes))?,
+            properties,
+            coverage,
+            coverage_problem,
             source: Arc::new(backend),
             fetch: opts.fetch.clone(),
             uid: next_uid(),
@@ -156,6 +166,18 @@ impl Survey {
         let formats: Vec<&str> = p.formats.iter().map(|f| f.name()).collect();
         line("tile formats", formats.join(" "));
         line("frame", p.frame.name().to_string());
+        line(
+            "coverage",
+            match (&self.coverage, &self.coverage_problem) {
+                (Some(c), _) => format!(
+                    "{:.4} % of the sky (MOC of order {})",
+                    100.0 * c.sky_fraction(),
+                    c.order()
+                ),
+                (None, Some(problem)) => format!("unknown ({problem})"),
+                (None, None) => "unknown (no Moc.fits)".into(),
+            },
+        );
         line("colour", if p.colour { "yes" } else { "no" }.to_string());
         let depth = p.order_max + p.tile_depth();
         line(
@@ -269,13 +291,42 @@ async fn open_http(
             http.set_bases(ranked);
         }
     }
+    let backend = Backend::Http(Box::new(http));
+    let (coverage, coverage_problem) = coverage_of(&backend, opts.deadline).await;
     Ok(Survey {
         location: label,
         properties,
-        source: Arc::new(Backend::Http(Box::new(http))),
+        coverage,
+        coverage_problem,
+        source: Arc::new(backend),
         fetch: opts.fetch.clone(),
         uid: next_uid(),
     })
+}
+
+/// The survey's coverage from its `Moc.fits`, fetched through the disk cache, and why it could
+/// not be used when it exists but cannot (unreadable, or the server failed): a survey without
+/// a MOC is used whole, as it always could be.
+async fn coverage_of(
+    backend: &Backend,
+    deadline: Option<Instant>,
+) -> (Option<Arc<Coverage>>, Option<String>) {
+    let counters = FetchCounters::default();
+    let get = backend.get("Moc.fits", MOC_MAX_BYTES, false, &counters);
+    match until(deadline, &|_| {}, get).await {
+        Some(Outcome::Found(bytes, origin)) => match Coverage::from_fits(&bytes) {
+            Ok(coverage) => {
+                if origin == Origin::Network {
+                    backend.remember("Moc.fits", &bytes);
+                }
+                (Some(Arc::new(coverage)), None)
+            }
+            Err(e) => (None, Some(e.to_string())),
+        },
+        Some(Outcome::Missing) => (None, None),
+        Some(Outcome::Failed(reason)) => (None, Some(format!("Moc.fits: {reason}"))),
+        None => (None, Some("Moc.fits: the deadline passed".into())),
+    }
 }
 
 /// The survey whose ID the HiPS list gives, opened from the list's URLs (never a path).

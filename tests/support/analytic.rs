@@ -49,6 +49,8 @@ pub struct AnalyticSurvey {
     /// The tile format: FITS (float values), or PNG or lossless WebP (the values rounded to
     /// 8-bit grey levels; the analytic sky spans about 5 to 195).
     pub format: hipscut::TileFormat,
+    /// Also write `Moc.fits`: the tiles written at `order_max`.
+    pub moc: bool,
 }
 
 impl Default for AnalyticSurvey {
@@ -64,6 +66,7 @@ impl Default for AnalyticSurvey {
             allsky: false,
             near: None,
             format: hipscut::TileFormat::Fits,
+            moc: false,
         }
     }
 }
@@ -128,6 +131,7 @@ impl AnalyticSurvey {
         if self.allsky {
             self.write_allsky(&root);
         }
+        let mut written = Vec::new();
         for &order in &self.orders {
             let layer = cdshealpix::nested::get(order + tile_depth);
             for ipix in 0..(12u64 << (2 * order)) {
@@ -142,6 +146,9 @@ impl AnalyticSurvey {
                     if cos < radius.to_radians().cos() {
                         continue;
                     }
+                }
+                if order == self.order_max {
+                    written.push(ipix);
                 }
                 // A FITS file's row r holds tile row i = W − 1 − r (conventions note); a
                 // picture's rows are the tile's, top-down.
@@ -176,6 +183,9 @@ impl AnalyticSurvey {
                 std::fs::write(path, bytes).unwrap();
             }
         }
+        if self.moc {
+            std::fs::write(root.join("Moc.fits"), moc_fits(self.order_max, &written)).unwrap();
+        }
         root
     }
 }
@@ -209,6 +219,21 @@ impl AnalyticSurvey {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("Allsky.fits"), fits_f32(width, height, &file_rows)).unwrap();
     }
+}
+
+/// The FITS bytes of a MOC of `cells` at `depth`.
+pub fn moc_fits(depth: u8, cells: &[u64]) -> Vec<u8> {
+    use moc::moc::{range::RangeMOC, RangeMOCIntoIterator, RangeMOCIterator};
+    let moc = RangeMOC::<u64, moc::qty::Hpx<u64>>::from_fixed_depth_cells(
+        depth,
+        cells.iter().copied(),
+        None,
+    );
+    let mut out = Vec::new();
+    moc.into_range_moc_iter()
+        .to_fits_ivoa(None, None, &mut out)
+        .unwrap();
+    out
 }
 
 /// A `w`×`w` grey picture of `values` rounded to 8-bit levels, as PNG or lossless WebP.
