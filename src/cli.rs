@@ -790,6 +790,19 @@ fn dry_run(args: &RenderArgs) -> Result<()> {
             plan.data_pixel_deg * 3600.0,
             plan.oversampling()
         );
+        if plan.allsky_first {
+            println!(
+                "  the order-{} Allsky is read instead (the field wants an order below the \
+                 survey's first)",
+                plan.order
+            );
+        }
+        if plan.outside_coverage > 0 {
+            println!(
+                "  {} tiles outside the survey's coverage (Moc.fits) are not asked for",
+                plan.outside_coverage
+            );
+        }
         if let Some(warning) = plan.resolution_warning() {
             println!("warning: {warning}");
         }

@@ -165,6 +165,7 @@ pub(crate) async fn render_on(
     let geometry = Arc::new(req.field.geometry(survey)?);
     let spec = PaintSpec {
         order: order_of(survey, req, &geometry)?,
+        allsky_first: wants_allsky(survey, req, &geometry),
         format,
         channels: if p.colour && format != TileFormat::Fits {
             3
@@ -224,8 +225,14 @@ pub struct Plan {
     /// The tile format.
     pub tile_format: TileFormat,
     /// Tiles to read: those whose cells hold output pixel centres, and their neighbours that
-    /// border pixels interpolate across.
+    /// border pixels interpolate across, less those outside the survey's coverage (none when
+    /// the Allsky is read instead).
     pub tiles: usize,
+    /// Tiles of the field outside the survey's coverage (`Moc.fits`), not to be asked for.
+    pub outside_coverage: usize,
+    /// Whether the order-`order` Allsky is read instead of tiles (the field wants an order
+    /// below the survey's `hips_order_min`).
+    pub allsky_first: bool,
     /// Their bytes, estimated from the format and tile width (FITS: the pixels; PNG: half of
     /// them; JPEG: a tenth).
     pub estimated_bytes: u64,
@@ -271,11 +278,16 @@ pub fn plan(survey: &Survey, req: &RenderRequest) -> Result<Plan> {
     let order = order_of(survey, req, &geometry)?;
     let to_survey = FrameRotation::new(geometry.frame, p.frame);
     let planned = buckets(&geometry, &to_survey, order, p.tile_depth());
-    let tiles = planned
+    let field_tiles = planned
         .iter()
         .flat_map(|(tile, bucket)| std::iter::once(tile).chain(&bucket.neighbours))
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
+        .collect::<std::collections::BTreeSet<_>>();
+    let covered = field_tiles
+        .iter()
+        .filter(|t| survey.coverage.as_ref().is_none_or(|c| c.touches(***t)))
+        .count();
+    let allsky_first = wants_allsky(survey, req, &geometry);
+    let tiles = if allsky_first { 0 } else { covered };
     let pixels = u64::from(p.tile_width) * u64::from(p.tile_width);
     let channels = if p.colour { 3 } else { 1 };
     let tile_bytes = match format {
@@ -287,6 +299,8 @@ pub fn plan(survey: &Survey, req: &RenderRequest) -> Result<Plan> {
         order,
         tile_format: format,
         tiles,
+        outside_coverage: field_tiles.len() - covered,
+        allsky_first,
         estimated_bytes: tile_bytes * tiles as u64,
         output_pixel_deg: geometry
             .pixel_scale_deg()
@@ -330,6 +344,21 @@ fn order_of(survey: &Survey, req: &RenderRequest, geometry: &OutputGeometry) -> 
             p.order_min, p.order_max
         ))),
     }
+}
+
+/// Whether the field wants an order below the survey's `hips_order_min` (stated, and at most 3,
+/// where HiPS keep their Allsky): the Allsky of that order is then read instead of the many
+/// tiles of it the field covers, and those tiles only if there is no Allsky. A survey that
+/// states no `hips_order_min` starts at order 0: its shallow tiles are asked for, and a missing
+/// one falls back level by level to the Allsky.
+fn wants_allsky(survey: &Survey, req: &RenderRequest, geometry: &OutputGeometry) -> bool {
+    let p = &survey.properties;
+    let wanted = || {
+        geometry
+            .pixel_scale_deg()
+            .map(|deg| choose_order(deg, p.tile_depth(), 0..=p.order_max))
+    };
+    req.order.is_none() && p.order_min <= 3 && wanted().is_some_and(|w| w < p.order_min)
 }
 
 /// Refuses a strict render with failed tiles, and an image without data unless allowed.

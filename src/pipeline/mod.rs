@@ -40,7 +40,7 @@ use crate::survey::Survey;
 use crate::tile::{TileFormat, TileId};
 use decoded::TileFetch;
 use fetching::{start_fetch, Event, Fetching};
-use scheduler::Scheduler;
+use scheduler::{Reading, Scheduler};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -174,6 +174,8 @@ fn add_elapsed(counter: &AtomicU64, started: Instant) {
 pub(crate) struct PaintSpec {
     /// The HEALPix order of the tiles.
     pub order: u8,
+    /// Read the Allsky of `order` rather than its tiles (which are read only if it is absent).
+    pub allsky_first: bool,
     /// The tile format read.
     pub format: TileFormat,
     /// 1 (grey or FITS values) or 3 (RGB).
@@ -224,13 +226,12 @@ pub(crate) async fn render_pipelined(
         .await?;
     let plan_time = started.elapsed();
     let tile_bytes = (p.tile_width as usize).pow(2) * spec.channels * std::mem::size_of::<f32>();
-    let (sched, pixels) = Scheduler::new(
-        planned,
-        p.order_min,
-        concurrency,
-        tile_bytes,
-        survey.coverage.clone(),
-    );
+    let reading = Reading {
+        order_min: p.order_min,
+        allsky_first: spec.allsky_first,
+        coverage: survey.coverage.clone(),
+    };
+    let (sched, pixels) = Scheduler::new(planned, reading, concurrency, tile_bytes);
     progress.stage("render");
     let tiles_planned = sched.queue.len();
     progress.tiles_planned(tiles_planned);

@@ -42,9 +42,22 @@ pub(super) struct NeedState {
 
 pub(super) struct BucketState {
     pub(super) runs: Vec<Run>,
+    /// The tiles its border pixels read besides its own.
+    pub(super) neighbours: Vec<TileId>,
     pub(super) deps: Vec<Need>,
     pub(super) pending: usize,
     pub(super) jobs_left: usize,
+}
+
+/// How a survey's levels are read.
+pub(super) struct Reading {
+    /// Its shallowest order: a missing tile of it falls back to the Allsky.
+    pub(super) order_min: u8,
+    /// Read the Allsky first (the field wants an order below `order_min`); a bucket reads its
+    /// tiles only if there is none.
+    pub(super) allsky_first: bool,
+    /// Its coverage: tiles outside it are known to be absent without a request.
+    pub(super) coverage: Option<Arc<Coverage>>,
 }
 
 /// The scheduler's state, owned by the thread that runs the event loop.
@@ -52,6 +65,7 @@ pub(super) struct Scheduler {
     pub(super) needs: BTreeMap<Need, NeedState>,
     pub(super) buckets: HashMap<TileId, BucketState>,
     pub(super) order_min: u8,
+    pub(super) allsky_first: bool,
     /// Needs added since the last call to `next_batch`.
     pub(super) to_request: Vec<Need>,
     /// Planned needs not started yet, in the order their pixels come (top rows first).
@@ -67,7 +81,6 @@ pub(super) struct Scheduler {
     pub(super) concurrency: usize,
     pub(super) held_now: usize,
     pub(super) stats: RenderStats,
-    /// The survey's coverage: tiles outside it are known to be absent without a request.
     pub(super) coverage: Option<Arc<Coverage>>,
 }
 
@@ -77,15 +90,15 @@ impl Scheduler {
     /// across the image. Returns it and the number of pixels planned.
     pub(super) fn new(
         planned: BTreeMap<TileId, Bucket>,
-        order_min: u8,
+        reading: Reading,
         concurrency: usize,
         tile_bytes: usize,
-        coverage: Option<Arc<Coverage>>,
     ) -> (Self, u64) {
         let mut sched = Scheduler {
             needs: BTreeMap::new(),
             buckets: HashMap::new(),
-            order_min,
+            order_min: reading.order_min,
+            allsky_first: reading.allsky_first,
             to_request: Vec::new(),
             queue: VecDeque::new(),
             urgent: VecDeque::new(),
@@ -96,7 +109,7 @@ impl Scheduler {
             concurrency,
             held_now: 0,
             stats: RenderStats::default(),
-            coverage,
+            coverage: reading.coverage,
         };
         let mut pixels = 0u64;
         let mut first_use: HashMap<Need, (u32, u32)> = HashMap::new();
@@ -112,20 +125,35 @@ impl Scheduler {
             }
             let state = BucketState {
                 runs: bucket.runs,
+                neighbours: bucket.neighbours.into_iter().collect(),
                 deps: Vec::new(),
                 pending: 0,
                 jobs_left: 0,
             };
             sched.buckets.insert(home, state);
-            sched.add_dep(home, Need::Tile(home));
-            for n in bucket.neighbours {
-                sched.add_dep(home, Need::Tile(n));
+            if sched.allsky_first {
+                sched.add_dep(home, Need::Allsky);
+            } else {
+                sched.add_own_tiles(home);
             }
         }
         let mut initial = std::mem::take(&mut sched.to_request);
         initial.sort_by_key(|n| (first_use.get(n).copied(), *n));
         sched.queue = initial.into();
         (sched, pixels)
+    }
+
+    /// Makes `bucket` depend on its own tile and its neighbours.
+    fn add_own_tiles(&mut self, bucket: TileId) {
+        let neighbours = self
+            .buckets
+            .get(&bucket)
+            .map(|b| b.neighbours.clone())
+            .unwrap_or_default();
+        self.add_dep(bucket, Need::Tile(bucket));
+        for n in neighbours {
+            self.add_dep(bucket, Need::Tile(n));
+        }
     }
 
     /// Whether `need` is a tile outside the survey's coverage.
@@ -150,7 +178,8 @@ impl Scheduler {
     }
 
     /// What replaces an absent need: its parent tile, or the Allsky below the shallowest order.
-    /// A tile outside the coverage has none: no level holds data there.
+    /// A tile outside the coverage has none: no level holds data there. (An Allsky read first
+    /// falls back to each bucket's own tiles: see `resolve`.)
     pub(super) fn fallback_of(&self, need: Need) -> Option<Need> {
         if self.outside_coverage(need) {
             return None;
@@ -253,7 +282,11 @@ impl Scheduler {
         let state = self.needs.get_mut(&need).expect("requested need");
         state.resolved = true;
         let waiting = std::mem::take(&mut state.waiting);
-        if !present {
+        if !present && need == Need::Allsky && self.allsky_first {
+            for &bucket in &waiting {
+                self.add_own_tiles(bucket);
+            }
+        } else if !present {
             for &bucket in &waiting {
                 let fallbacks = if failed {
                     self.whole_chain(bucket)
@@ -405,7 +438,12 @@ mod tests {
             neighbours: BTreeSet::new(),
         };
         let plan = BTreeMap::from([(tile(2, 100), bucket)]);
-        Scheduler::new(plan, 0, concurrency, 64 * 64 * 4, None).0
+        let reading = Reading {
+            order_min: 0,
+            allsky_first: false,
+            coverage: None,
+        };
+        Scheduler::new(plan, reading, concurrency, 64 * 64 * 4).0
     }
 
     fn held() -> Resolution {
