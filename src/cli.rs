@@ -5,10 +5,10 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use hipscut::{
     merge_reports, parse_latitude, parse_longitude, render_to_file, resolve_target, run_batch,
-    write_profile_csv, write_profile_plot, Band, BatchOptions, Colormap, Cut, Cuts, Depth, Display,
-    Engine, EngineOptions, FetchOptions, Field, Frame, HipsRecord, Interpolation, OpenOptions,
-    Painter, Profiler, Projection, RenderRequest, Rendered, Rgb, RunReport, ServeOptions, Sources,
-    Stretch, Survey, TargetSource, TileFormat, View, WcsHeader,
+    write_profile_csv, write_profile_plot, Band, BatchOptions, Colormap, CubeFrame, Cut, Cuts,
+    Depth, Display, Engine, EngineOptions, FetchOptions, Field, Frame, HipsRecord, Interpolation,
+    OpenOptions, Painter, Profiler, Projection, RenderRequest, Rendered, Rgb, RunReport,
+    ServeOptions, Sources, Stretch, Survey, TargetSource, TileFormat, View, WcsHeader,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -106,6 +106,16 @@ pub struct RenderArgs {
     /// Force the HiPS tile order instead of choosing it from the pixel scale.
     #[arg(long, allow_hyphen_values = true, value_parser = order)]
     pub order: Option<u8>,
+    /// Frame of a HiPS cube to render, counted from 0 [default: the cube's first frame].
+    #[arg(long, value_name = "K", conflicts_with_all = ["spectral", "frames"], value_parser = frame_index)]
+    pub frame_index: Option<u32>,
+    /// The frame of a HiPS cube nearest this value of its third axis (in the cube's unit).
+    #[arg(long, value_name = "VALUE", allow_hyphen_values = true, conflicts_with = "frames", value_parser = finite)]
+    pub spectral: Option<f64>,
+    /// Frames A to B (inclusive) of a HiPS cube, written as one FITS cube with the third axis's
+    /// WCS.
+    #[arg(long, value_name = "A:B", value_parser = frame_range)]
+    pub frames: Option<(u32, u32)>,
     /// Tile format to read: jpeg, png, webp or fits [default: the survey's first].
     #[arg(long, value_name = "FORMAT")]
     pub tile_format: Option<TileFormat>,
@@ -475,6 +485,26 @@ fn order(s: &str) -> Result<u8, String> {
     whole_in(s, 0, 29).map(|n| n as u8)
 }
 
+fn frame_index(s: &str) -> Result<u32, String> {
+    whole_in(s, 0, i64::from(u32::MAX)).map(|n| n as u32)
+}
+
+/// `A:B`, two frame indices.
+fn frame_range(s: &str) -> Result<(u32, u32), String> {
+    let (a, b) = s
+        .split_once(':')
+        .ok_or_else(|| format!("`{s}` is not A:B (two frame indices)"))?;
+    Ok((frame_index(a)?, frame_index(b)?))
+}
+
+/// A finite number.
+fn finite(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(format!("`{s}` is not a finite number")),
+    }
+}
+
 fn concurrency(s: &str) -> Result<u32, String> {
     whole_in(s, 1, 1024).map(|n| n as u32)
 }
@@ -602,6 +632,12 @@ impl RenderArgs {
             .display(self.display.display());
         request.order = self.order;
         request.tile_format = self.tile_format;
+        request.frames = self.frames;
+        request.cube_frame = match (self.frame_index, self.spectral) {
+            (Some(k), _) => Some(CubeFrame::Index(k)),
+            (None, Some(v)) => Some(CubeFrame::Value(v)),
+            (None, None) => None,
+        };
         request.deadline = self.fetch.deadline();
         Ok(request)
     }

@@ -285,9 +285,13 @@ impl Engine {
         progress: &dyn Progress,
     ) -> Result<Rendered> {
         check_output(output)?;
-        request
-            .display
-            .check_for(OutputFormat::from_path(output)?)?;
+        let format = OutputFormat::from_path(output)?;
+        request.display.check_for(format)?;
+        if request.frames.is_some() && format != OutputFormat::Fits {
+            return Err(Error::invalid(
+                "a stack of cube frames (--frames) is written as FITS only",
+            ));
+        }
         let until = request.deadline.map(|d| Instant::now() + d);
         let open = self.open_options(until);
         let workers = &self.shared.workers;

@@ -51,6 +51,7 @@ mod error;
 mod fetch;
 mod files;
 mod fits;
+mod frames;
 mod geometry;
 mod healpix;
 mod names;
@@ -83,6 +84,7 @@ pub use engine::{Engine, EngineOptions};
 pub use error::{Error, ErrorKind, Result};
 pub use fetch::FetchOptions;
 pub use fits::Cards;
+pub use frames::CubeFrames;
 pub use geometry::{Frame, OutputGeometry, Projection, MAX_PIXELS, MAX_SIDE};
 pub use paint::{Interpolation, Painter};
 pub use pipeline::{Progress, RenderStats, StageTimes};
@@ -94,9 +96,9 @@ pub use render::{
     Rendered,
 };
 pub use report::{process_usage, ImageStats, RunReport, Seconds, Tiles};
-pub use request::{Field, RenderRequest, View, WcsHeader, DEFAULT_FOV, DEFAULT_WIDTH};
+pub use request::{CubeFrame, Field, RenderRequest, View, WcsHeader, DEFAULT_FOV, DEFAULT_WIDTH};
 pub use serve::{serve_blocking, ServeOptions, Server};
-pub use survey::{HipsRecord, OpenOptions, Properties, Survey};
+pub use survey::{CubeAxis, HipsRecord, OpenOptions, Properties, Survey};
 pub use target::{resolve_target, Target, TargetSource, SESAME_URL};
 pub use tile::TileFormat;
 

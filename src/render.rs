@@ -6,6 +6,7 @@ use crate::encode::{encode, write_file, OutputFormat};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::fetch::block_on;
+use crate::frames::{render_frames_on, CubeFrames};
 use crate::geometry::FrameRotation;
 use crate::geometry::OutputGeometry;
 use crate::healpix::{cell_size_deg, choose_order};
@@ -14,7 +15,7 @@ use crate::pipeline::workers::Workers;
 use crate::pipeline::{render_pipelined, PaintSpec, Progress, RenderStats, Silent};
 use crate::plan::buckets;
 use crate::raster::Raster;
-use crate::request::RenderRequest;
+use crate::request::{CubeFrame, RenderRequest};
 use crate::survey::{OpenOptions, Survey};
 use crate::tile::TileFormat;
 use std::io::Write;
@@ -49,6 +50,8 @@ pub struct Rendered {
     pub bands: Bands,
     /// What the user should know of this image (pixels finer than the data, …).
     pub warnings: Vec<String>,
+    /// The frames of a HiPS cube the image holds, one per channel (`None`: not a cube).
+    pub cube: Option<CubeFrames>,
 }
 
 /// What the channels of a rendered image hold.
@@ -152,8 +155,23 @@ fn one_shot_workers() -> Result<&'static Arc<Workers>> {
     Ok(WORKERS.get_or_init(|| workers))
 }
 
-/// Renders `req` from `survey` on `workers`, giving up at `until`.
+/// Renders `req` from `survey` on `workers`, giving up at `until`: one image, or the frames of
+/// a HiPS cube stacked.
 pub(crate) async fn render_on(
+    workers: &Arc<Workers>,
+    survey: &Survey,
+    req: &RenderRequest,
+    progress: &dyn Progress,
+    until: Option<Instant>,
+) -> Result<Rendered> {
+    match req.frames {
+        Some(frames) => render_frames_on(workers, survey, req, frames, progress, until).await,
+        None => render_one_on(workers, survey, req, progress, until).await,
+    }
+}
+
+/// Renders one image of `req` from `survey` on `workers`, giving up at `until`.
+pub(crate) async fn render_one_on(
     workers: &Arc<Workers>,
     survey: &Survey,
     req: &RenderRequest,
@@ -166,6 +184,7 @@ pub(crate) async fn render_on(
     let spec = PaintSpec {
         order: order_of(survey, req, &geometry)?,
         allsky_first: wants_allsky(survey, req, &geometry),
+        frame: cube_frame_of(survey, req)?,
         format,
         channels: if p.colour && format != TileFormat::Fits {
             3
@@ -213,6 +232,11 @@ pub(crate) async fn render_on(
             _ => Bands::Levels,
         },
         warnings,
+        cube: p.cube.as_ref().map(|axis| CubeFrames {
+            first: spec.frame,
+            count: 1,
+            axis: axis.clone(),
+        }),
     })
 }
 
@@ -343,6 +367,21 @@ fn order_of(survey: &Survey, req: &RenderRequest, geometry: &OutputGeometry) -> 
             "order {k} is outside the survey's orders {}..{}",
             p.order_min, p.order_max
         ))),
+    }
+}
+
+/// The frame of a HiPS cube to read: the request's (by index or by value), or the cube's
+/// first; 0 for image surveys, which refuse a frame.
+pub(crate) fn cube_frame_of(survey: &Survey, req: &RenderRequest) -> Result<u32> {
+    match (&survey.properties.cube, req.cube_frame) {
+        (None, None) => Ok(0),
+        (None, Some(_)) => Err(Error::invalid(format!(
+            "{} is not a HiPS cube: it has no frames to pick",
+            survey.location
+        ))),
+        (Some(cube), None) => Ok(cube.first_frame),
+        (Some(cube), Some(CubeFrame::Index(k))) => cube.check_frame(k).map(|_| k),
+        (Some(cube), Some(CubeFrame::Value(v))) => cube.frame_of(v),
     }
 }
 

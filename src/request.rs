@@ -61,6 +61,20 @@ pub struct RenderRequest {
     pub allow_empty: bool,
     /// How PNG and JPEG outputs show the values.
     pub display: Display,
+    /// Which frame of a HiPS cube to render (`None`: the cube's `hips_cube_firstframe`).
+    pub cube_frame: Option<CubeFrame>,
+    /// Frames `first..=last` of a HiPS cube, stacked into one image of as many channels: a
+    /// FITS cube whose third axis is the cube's.
+    pub frames: Option<(u32, u32)>,
+}
+
+/// A frame of a HiPS cube: by index, or by a value of its third axis (the nearest frame).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CubeFrame {
+    /// Frame `k`, counted from 0.
+    Index(u32),
+    /// The frame whose third-axis value (`data_cube_crval3`…) is nearest.
+    Value(f64),
 }
 
 impl RenderRequest {
@@ -70,6 +84,18 @@ impl RenderRequest {
             field: field.into(),
             ..RenderRequest::default()
         }
+    }
+
+    /// Renders this frame of a HiPS cube.
+    pub fn cube_frame(mut self, frame: CubeFrame) -> Self {
+        self.cube_frame = Some(frame);
+        self
+    }
+
+    /// Renders frames `first..=last` of a HiPS cube into a FITS cube.
+    pub fn frames(mut self, first: u32, last: u32) -> Self {
+        self.frames = Some((first, last));
+        self
     }
 
     /// Reads tiles of this order rather than the one the pixel scale asks for.

@@ -51,9 +51,14 @@ pub(crate) fn write_fits(rendered: &Rendered, path: &Path) -> Result<()> {
         value,
         comment: Some(comment),
     };
-    if rendered.image.channels == 3 {
-        let planes = "colour planes: red, green, blue";
-        cards.push(described("CTYPE3", CardValue::Text("RGB"), planes));
+    let cube_cards = cube_cards(rendered);
+    match &rendered.cube {
+        Some(_) => cards.extend(cube_cards),
+        None if rendered.image.channels == 3 => {
+            let planes = "colour planes: red, green, blue";
+            cards.push(described("CTYPE3", CardValue::Text("RGB"), planes));
+        }
+        None => {}
     }
     let version = format!("hipscut {}", env!("CARGO_PKG_VERSION"));
     cards.extend([
@@ -89,6 +94,58 @@ pub(crate) fn write_fits(rendered: &Rendered, path: &Path) -> Result<()> {
         path: path.to_path_buf(),
         reason,
     })
+}
+
+/// The cards of the HiPS cube frames an image holds: the third axis's WCS for a stack of
+/// frames (plane p, from 1, is frame `first + p − 1`), the frame and its value for one.
+fn cube_cards(rendered: &Rendered) -> Vec<Card<'_>> {
+    let Some(cube) = &rendered.cube else {
+        return Vec::new();
+    };
+    let described = |key, value, comment| Card {
+        key,
+        value,
+        comment: Some(comment),
+    };
+    let axis = &cube.axis;
+    let mut cards = Vec::new();
+    if rendered.image.channels > 1 {
+        let kind = axis.ctype.as_deref().unwrap_or("FRAME");
+        cards.extend([
+            described(
+                "CTYPE3",
+                CardValue::Text(kind),
+                "the HiPS cube's third axis",
+            ),
+            described(
+                "CRPIX3",
+                CardValue::Real(axis.crpix3 - f64::from(cube.first)),
+                "reference plane",
+            ),
+            described("CRVAL3", CardValue::Real(axis.crval3), "value there"),
+            described("CDELT3", CardValue::Real(axis.cdelt3), "step per plane"),
+        ]);
+        if let Some(unit) = &axis.unit {
+            cards.push(described(
+                "CUNIT3",
+                CardValue::Text(unit),
+                "unit of the axis",
+            ));
+        }
+    }
+    cards.extend([
+        described(
+            "HIPSFRM1",
+            CardValue::Integer(cube.first.into()),
+            "HiPS cube frame of the first plane",
+        ),
+        described(
+            "HIPSVAL1",
+            CardValue::Real(cube.value(0)),
+            "its third-axis value (CRVAL3 + (k + 1 - CRPIX3) CDELT3)",
+        ),
+    ]);
+    cards
 }
 
 /// The cards of what the values are and where they come from: unit, date, survey, credits.

@@ -16,6 +16,11 @@ use std::path::Path;
 /// the render's display options.
 pub(crate) fn encode(rendered: &Rendered, format: OutputFormat, out: &mut dyn Write) -> Result<()> {
     let jpeg = format == OutputFormat::Jpeg;
+    if format != OutputFormat::Fits && rendered.cube.as_ref().is_some_and(|c| c.count > 1) {
+        return Err(Error::invalid(
+            "a stack of cube frames is written as FITS only (one frame makes a picture)",
+        ));
+    }
     match format {
         OutputFormat::Fits => fits::encode_fits(rendered, out),
         OutputFormat::Png | OutputFormat::Jpeg => {

@@ -19,6 +19,8 @@ use std::time::Instant;
 pub(crate) struct TileKey {
     pub survey: u64,
     pub format: TileFormat,
+    /// The frame of a HiPS cube.
+    pub frame: u32,
     pub channels: usize,
     pub need: Need,
 }
@@ -56,6 +58,8 @@ pub(crate) struct TileFetch {
     pub channels: usize,
     pub tile_width: usize,
     pub order_max: u8,
+    /// The frame of a HiPS cube read (0 for image surveys).
+    pub frame: u32,
     /// The render's own counters: retries and bytes of the fetches it made.
     pub counters: Arc<FetchCounters>,
     /// The unit (`BUNIT`) of the first FITS tile the render got that names one.
@@ -173,7 +177,7 @@ async fn find(
     match need {
         Need::Allsky => find_allsky(fetch, fresh).await,
         Need::Tile(id) => {
-            let path = id.path(fetch.format);
+            let path = id.frame_path(fetch.format, fetch.frame);
             let max_bytes = tile_max_bytes(Shape::Tile(fetch.tile_width));
             let got = fetch
                 .backend
@@ -201,7 +205,7 @@ async fn find_allsky(
     fresh: bool,
 ) -> std::result::Result<(String, Vec<u8>, Origin, u8), Option<String>> {
     for order in (0..=fetch.order_max.min(3)).rev() {
-        let path = allsky_path(order, fetch.format);
+        let path = allsky_path(order, fetch.format, fetch.frame);
         let tile_width = fetch.tile_width;
         let max_bytes = tile_max_bytes(Shape::Allsky { order, tile_width });
         let got = fetch

@@ -93,6 +93,7 @@ pub(super) fn start_fetch(fetching: &Arc<Fetching>, need: Need) {
         let key = TileKey {
             survey: shared.survey,
             format: shared.fetch.format,
+            frame: shared.fetch.frame,
             channels: shared.fetch.channels,
             need,
         };

@@ -176,6 +176,8 @@ pub(crate) struct PaintSpec {
     pub order: u8,
     /// Read the Allsky of `order` rather than its tiles (which are read only if it is absent).
     pub allsky_first: bool,
+    /// The frame of a HiPS cube to read (0 for image surveys).
+    pub frame: u32,
     /// The tile format read.
     pub format: TileFormat,
     /// 1 (grey or FITS values) or 3 (RGB).
@@ -209,6 +211,7 @@ pub(crate) async fn render_pipelined(
             channels: spec.channels,
             tile_width: p.tile_width as usize,
             order_max: p.order_max,
+            frame: spec.frame,
             counters: Arc::clone(&counters),
             unit: std::sync::OnceLock::new(),
         }),

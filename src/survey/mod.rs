@@ -1,9 +1,11 @@
 //! A HiPS survey: its properties and the backend its files are fetched from.
 
+mod cube;
 mod hipslist;
 mod properties;
 
 pub(crate) use crate::fetch::{DirSource, EmbeddedSource, TileSource, DEFAULT_EMBEDDED};
+pub use cube::CubeAxis;
 pub(crate) use hipslist::BUILTIN as BUILTIN_HIPSLIST;
 pub(crate) use hipslist::{looks_like_id, resolve};
 pub use hipslist::{parse_list, HipsRecord};
@@ -179,6 +181,9 @@ impl Survey {
             },
         );
         line("colour", if p.colour { "yes" } else { "no" }.to_string());
+        if let Some(cube) = &p.cube {
+            line("cube", cube.describe());
+        }
         let depth = p.order_max + p.tile_depth();
         line(
             "resolution",

@@ -1,5 +1,6 @@
 //! Parsing of a HiPS `properties` file into the facts a renderer needs.
 
+use super::cube::CubeAxis;
 use crate::error::{Error, Result};
 use crate::geometry::Frame;
 use crate::tile::TileFormat;
@@ -76,7 +77,7 @@ impl RawProperties {
         urls.into_iter().map(|(_, v)| v).collect()
     }
 
-    fn parse_num<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>> {
+    pub(crate) fn parse_num<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>> {
         match self.get(key) {
             None => Ok(None),
             Some(v) => v
@@ -123,6 +124,8 @@ pub struct Properties {
     pub release_date: Option<String>,
     /// `hips_pixel_bitpix`: the FITS tiles' BITPIX (8, 16, 32, 64, -32 or -64).
     pub bitpix: Option<i32>,
+    /// The third axis of a HiPS cube (`dataproduct_type = cube`).
+    pub cube: Option<CubeAxis>,
 }
 
 impl Properties {
@@ -190,7 +193,9 @@ impl Properties {
             let mut it = v.split_whitespace().filter_map(|s| s.parse::<f64>().ok());
             Some((it.next()?, it.next()?))
         });
+        let cube = CubeAxis::from_raw(&raw)?;
         Ok(Properties {
+            cube,
             id: raw.get("creator_did").map(str::to_string),
             title: raw.get("obs_title").map(str::to_string),
             order_max,

@@ -64,6 +64,20 @@ impl TileId {
         )
     }
 
+    /// The path of this tile in frame `frame` of a HiPS cube: `NpixN_K.ext`, and for frame 0
+    /// (and surveys that are not cubes) [`TileId::path`]'s `NpixN.ext`.
+    pub fn frame_path(self, format: TileFormat, frame: u32) -> String {
+        let path = self.path(format);
+        match frame {
+            0 => path,
+            k => path.replacen(
+                &format!(".{}", format.extension()),
+                &format!("_{k}.{}", format.extension()),
+                1,
+            ),
+        }
+    }
+
     /// The tile one order up that contains this one.
     pub fn parent(self) -> Option<TileId> {
         (self.order > 0).then(|| TileId::new(self.order - 1, self.ipix >> 2))
@@ -71,8 +85,11 @@ impl TileId {
 }
 
 /// The path of the Allsky file of `order`.
-pub(crate) fn allsky_path(order: u8, format: TileFormat) -> String {
-    format!("Norder{order}/Allsky.{}", format.extension())
+pub(crate) fn allsky_path(order: u8, format: TileFormat, frame: u32) -> String {
+    match frame {
+        0 => format!("Norder{order}/Allsky.{}", format.extension()),
+        k => format!("Norder{order}/Allsky_{k}.{}", format.extension()),
+    }
 }
 
 /// A decoded tile: a square raster in display orientation whose pixel (row `i`, column `j`) is
@@ -137,7 +154,17 @@ mod tests {
             TileId::new(3, 304).path(TileFormat::Jpeg),
             "Norder3/Dir0/Npix304.jpg"
         );
-        assert_eq!(allsky_path(3, TileFormat::Png), "Norder3/Allsky.png");
+        assert_eq!(allsky_path(3, TileFormat::Png, 0), "Norder3/Allsky.png");
+        assert_eq!(allsky_path(3, TileFormat::Fits, 7), "Norder3/Allsky_7.fits");
+        let id = TileId::new(3, 304);
+        assert_eq!(
+            id.frame_path(TileFormat::Fits, 0),
+            id.path(TileFormat::Fits)
+        );
+        assert_eq!(
+            id.frame_path(TileFormat::Fits, 12),
+            "Norder3/Dir0/Npix304_12.fits"
+        );
         assert_eq!(TileId::new(3, 304).parent(), Some(TileId::new(2, 76)));
         assert_eq!(TileId::new(0, 4).parent(), None);
     }

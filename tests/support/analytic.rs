@@ -51,7 +51,13 @@ pub struct AnalyticSurvey {
     pub format: hipscut::TileFormat,
     /// Also write `Moc.fits`: the tiles written at `order_max`.
     pub moc: bool,
+    /// A HiPS cube of this many frames: frame k holds the analytic sky plus `CUBE_STEP` · k
+    /// (tiles `NpixN_k`), its third axis `100 + 2.5 (k + 1 − 1)` km/s, frame 1 shown first.
+    pub cube_frames: Option<u32>,
 }
+
+/// How much each frame of the analytic cube adds to the one before.
+pub const CUBE_STEP: f32 = 10.0;
 
 impl Default for AnalyticSurvey {
     fn default() -> Self {
@@ -67,6 +73,7 @@ impl Default for AnalyticSurvey {
             near: None,
             format: hipscut::TileFormat::Fits,
             moc: false,
+            cube_frames: None,
         }
     }
 }
@@ -126,6 +133,18 @@ impl AnalyticSurvey {
             ),
         )
         .unwrap();
+        if let Some(depth) = self.cube_frames {
+            let cube = format!(
+                "dataproduct_type = cube\nhips_cube_depth = {depth}\nhips_cube_firstframe = 1\n\
+                 data_cube_crpix3 = 1\ndata_cube_crval3 = 100\ndata_cube_cdelt3 = 2.5\n\
+                 data_cube_bunit3 = km/s\ndata_cube_ctype3 = VRAD\n"
+            );
+            let mut props = std::fs::OpenOptions::new()
+                .append(true)
+                .open(root.join("properties"))
+                .unwrap();
+            props.write_all(cube.as_bytes()).unwrap();
+        }
         let w = self.tile_width;
         let tile_depth = w.trailing_zeros() as u8;
         if self.allsky {
@@ -150,37 +169,7 @@ impl AnalyticSurvey {
                 if order == self.order_max {
                     written.push(ipix);
                 }
-                // A FITS file's row r holds tile row i = W − 1 − r (conventions note); a
-                // picture's rows are the tile's, top-down.
-                let fits = self.format == hipscut::TileFormat::Fits;
-                let mut rows = vec![0f32; w * w];
-                for i in 0..w {
-                    for j in 0..w {
-                        let (lon, lat) = layer.center(cell_of_pixel(id, tile_depth, i, j));
-                        let r = if self.unflipped || !fits {
-                            i
-                        } else {
-                            w - 1 - i
-                        };
-                        rows[r * w + j] = analytic(lonlat_to_xyz(lon, lat)) as f32;
-                    }
-                }
-                if !fits {
-                    let path = root.join(id.path(self.format));
-                    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-                    std::fs::write(path, grey_picture(w, &rows, self.format)).unwrap();
-                    continue;
-                }
-                let mut bytes = fits_f32(w, w, &rows);
-                if self.gzip {
-                    let mut gz =
-                        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-                    gz.write_all(&bytes).unwrap();
-                    bytes = gz.finish().unwrap();
-                }
-                let path = root.join(id.path(hipscut::TileFormat::Fits));
-                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-                std::fs::write(path, bytes).unwrap();
+                self.write_tile(&root, id, layer);
             }
         }
         if self.moc {
@@ -191,6 +180,43 @@ impl AnalyticSurvey {
 }
 
 impl AnalyticSurvey {
+    /// Writes tile `id`, whose pixels are the cells of `layer` (every frame of a cube).
+    fn write_tile(&self, root: &Path, id: TileId, layer: &cdshealpix::nested::Layer) {
+        let w = self.tile_width;
+        let tile_depth = w.trailing_zeros() as u8;
+        // A FITS file's row r holds tile row i = W − 1 − r (conventions note); a picture's rows
+        // are the tile's, top-down.
+        let fits = self.format == hipscut::TileFormat::Fits;
+        let mut rows = vec![0f32; w * w];
+        for i in 0..w {
+            for j in 0..w {
+                let (lon, lat) = layer.center(cell_of_pixel(id, tile_depth, i, j));
+                let r = if self.unflipped || !fits {
+                    i
+                } else {
+                    w - 1 - i
+                };
+                rows[r * w + j] = analytic(lonlat_to_xyz(lon, lat)) as f32;
+            }
+        }
+        for k in 0..self.cube_frames.unwrap_or(1) {
+            let frame: Vec<f32> = rows.iter().map(|v| v + CUBE_STEP * k as f32).collect();
+            let path = root.join(id.frame_path(self.format, k));
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let mut bytes = if fits {
+                fits_f32(w, w, &frame)
+            } else {
+                grey_picture(w, &frame, self.format)
+            };
+            if self.gzip {
+                let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                gz.write_all(&bytes).unwrap();
+                bytes = gz.finish().unwrap();
+            }
+            std::fs::write(path, bytes).unwrap();
+        }
+    }
+
     /// An Allsky of `order_max` with 16-pixel cells, in FITS (flipped as a whole image).
     fn write_allsky(&self, root: &Path) {
         let order = self.order_max;
