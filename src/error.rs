@@ -108,8 +108,8 @@ pub enum Error {
         /// The supported codes.
         supported: String,
     },
-    /// A projection the projection library maps wrongly, refused rather than rendered wrong.
-    #[error("projection `{code}` is not supported: its mapping disagrees with wcslib (supported: {supported})")]
+    /// A wcslib projection not offered here (XPH).
+    #[error("projection `{code}` is not supported yet (supported: {supported})")]
     RefusedProjection {
         /// The code asked for.
         code: String,

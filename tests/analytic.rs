@@ -144,6 +144,15 @@ fn bilinear_renders_match_the_analytic_sky_in_every_setting() {
         view("CEA", (10.0, 0.0), 120.0, (120, 80), 0.0, Frame::Icrs),
         view("HPX", (0.0, 0.0), 360.0, (160, 80), 0.0, Frame::Icrs),
         view("SFL", (60.0, 45.0), 60.0, (100, 80), 0.0, Frame::Icrs),
+        // Computed here, not by mapproj (src/geometry/native.rs).
+        view("COE", (10.0, 40.0), 60.0, (100, 80), 10.0, Frame::Icrs),
+        view("COO", (200.0, -50.0), 50.0, (100, 80), 0.0, Frame::Galactic),
+        view("BON", (120.0, 30.0), 80.0, (100, 80), 0.0, Frame::Icrs),
+        view("AIR", (300.0, 70.0), 90.0, (100, 100), 0.0, Frame::Icrs),
+        view("NCP", (0.0, 60.0), 40.0, (100, 100), 0.0, Frame::Icrs),
+        view("PCO", (40.0, 10.0), 120.0, (120, 80), 0.0, Frame::Icrs),
+        view("TSC", (0.0, 0.0), 200.0, (160, 100), 0.0, Frame::Icrs),
+        view("QSC", (90.0, 45.0), 200.0, (160, 100), 0.0, Frame::Icrs),
     ];
     for painter in [Painter::Precise, Painter::Projective] {
         for v in &cases {

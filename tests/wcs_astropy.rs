@@ -2,7 +2,7 @@
 //! (reference values made by tools/astropy_wcs_reference.py), in every projection.
 
 use hipscut::internals::{geometry_of_view, lonlat_to_xyz, xyz_to_lonlat, ResolvedView};
-use hipscut::{Error, Frame, Projection};
+use hipscut::{Field, Frame, OutputGeometry, Projection, Survey, WcsHeader};
 use serde_json::Value;
 
 fn separation_deg(a: (f64, f64), b: (f64, f64)) -> f64 {
@@ -26,32 +26,15 @@ fn pixel_to_sky_matches_astropy_in_every_projection() {
     );
     let reference: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let cases = reference["cases"].as_array().unwrap();
-    assert!(cases.len() >= 23);
+    assert!(cases.len() >= 57);
     let mut compared = 0;
     let mut failures = Vec::new();
+    let mut codes = std::collections::BTreeSet::new();
     for case in cases {
-        let f = |k: &str| case[k].as_f64().unwrap();
         let code = case["projection"].as_str().unwrap();
-        let label = format!("{code} at ({}, {}) fov {}", f("lon"), f("lat"), f("fov"));
-        let projection = match code.parse::<Projection>() {
-            Ok(p) => p,
-            Err(Error::RefusedProjection { .. }) => continue,
-            Err(e) => panic!("{label}: {e}"),
-        };
-        let view = ResolvedView {
-            lon: f("lon"),
-            lat: f("lat"),
-            fov: f("fov"),
-            width: f("width") as usize,
-            height: f("height") as usize,
-            projection,
-            rotation: f("rotation"),
-            frame: match case["frame"].as_str().unwrap() {
-                "galactic" => Frame::Galactic,
-                _ => Frame::Icrs,
-            },
-        };
-        let geometry = geometry_of_view(&view).unwrap();
+        codes.insert(code.to_string());
+        let (label, geometry) = geometry_of_case(case);
+        let geometry = geometry.unwrap_or_else(|e| panic!("{label}: {e}"));
         let mut invalid_disagreements = 0;
         let mut worst = 0f64;
         for p in case["points"].as_array().unwrap() {
@@ -84,5 +67,45 @@ fn pixel_to_sky_matches_astropy_in_every_projection() {
         "disagreements with astropy:\n{}",
         failures.join("\n")
     );
-    assert!(compared > 2000, "{compared} points compared");
+    assert!(compared > 4000, "{compared} points compared");
+    // Every projection offered is checked.
+    for p in Projection::ALL {
+        assert!(codes.contains(p.code()), "{p} has no reference case");
+    }
+}
+
+/// A case's label and geometry: a view, or a header with projection parameters.
+fn geometry_of_case(case: &Value) -> (String, hipscut::Result<OutputGeometry>) {
+    let f = |k: &str| case[k].as_f64().unwrap();
+    let code = case["projection"].as_str().unwrap();
+    if let Some(header) = case["header"].as_object() {
+        let cards: Vec<(String, String)> = header
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().map_or(v.to_string(), str::to_string)))
+            .collect();
+        let pv: Vec<String> = cards
+            .iter()
+            .filter(|(k, _)| k.starts_with("PV"))
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let label = format!("{code} with {}", pv.join(" "));
+        let header = WcsHeader::from_cards(cards);
+        let survey = Survey::open(None).unwrap();
+        return (label, Field::Wcs(header).geometry(&survey));
+    }
+    let label = format!("{code} at ({}, {}) fov {}", f("lon"), f("lat"), f("fov"));
+    let view = ResolvedView {
+        lon: f("lon"),
+        lat: f("lat"),
+        fov: f("fov"),
+        width: f("width") as usize,
+        height: f("height") as usize,
+        projection: code.parse::<Projection>().unwrap(),
+        rotation: f("rotation"),
+        frame: match case["frame"].as_str().unwrap() {
+            "galactic" => Frame::Galactic,
+            _ => Frame::Icrs,
+        },
+    };
+    (label, geometry_of_view(&view))
 }

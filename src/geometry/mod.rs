@@ -5,8 +5,10 @@
 //! (through the CDS `wcs` crate and mapproj) and are written into FITS outputs, so the file's
 //! header describes exactly the mapping the painter used.
 
+mod celestial;
 mod frame;
 mod header;
+mod native;
 mod projection;
 
 pub(crate) use crate::fits::Cards;
@@ -16,6 +18,7 @@ pub use projection::Projection;
 
 use crate::error::{Error, Result};
 use crate::fits::{find_card, parse_fits_number};
+use celestial::{maps_here, CelestialWcs};
 use wcs::{ImgXY, WCSParams, WCS};
 
 /// The largest accepted output side, pixels.
@@ -57,7 +60,14 @@ pub struct OutputGeometry {
     pub projection: Projection,
     /// The celestial WCS cards, as they are written into FITS outputs.
     pub cards: Cards,
-    wcs: WCS,
+    mapping: Mapping,
+}
+
+/// What maps pixels to the sky: the `wcs` crate (mapproj), or our own pipeline for the
+/// projections it lacks or maps differently from wcslib.
+enum Mapping {
+    Cds(Box<WCS>),
+    Own(CelestialWcs),
 }
 
 impl std::fmt::Debug for OutputGeometry {
@@ -204,9 +214,19 @@ impl OutputGeometry {
             ("CUNIT1".into(), "deg".into()),
             ("CUNIT2".into(), "deg".into()),
         ];
-        if view.projection == Projection::Zpn {
+        match view.projection {
             // ZPN with one unit coefficient is the equidistant zenithal projection.
-            cards.push(("PV2_1".into(), num(1.0)));
+            Projection::Zpn => cards.push(("PV2_1".into(), num(1.0))),
+            // The conics and Bonne's need a standard parallel: 45° on the view's side.
+            Projection::Cop
+            | Projection::Coe
+            | Projection::Cod
+            | Projection::Coo
+            | Projection::Bon => {
+                let side = if view.lat < 0.0 { -45.0 } else { 45.0 };
+                cards.push(("PV2_1".into(), num(side)));
+            }
+            _ => {}
         }
         if view.frame == Frame::Icrs {
             cards.push(("RADESYS".into(), "ICRS".into()));
@@ -271,6 +291,10 @@ impl OutputGeometry {
             ));
         }
         check_projection_parameters(code1, &cards)?;
+        if maps_here(code1, &cards) {
+            let mapping = Mapping::Own(CelestialWcs::new(code1, &cards)?);
+            return Self::checked(width, height, frame, code1, cards, mapping);
+        }
         // The projection runs in the output frame's own coordinates; frame changes are ours.
         let mut json = serde_json::Map::new();
         json.insert("NAXIS".into(), 2.into());
@@ -290,13 +314,32 @@ impl OutputGeometry {
         let params: WCSParams = serde_json::from_value(serde_json::Value::Object(json))
             .map_err(|e| Error::InvalidWcs(e.to_string()))?;
         let wcs = WCS::new(&params).map_err(|e| Error::InvalidWcs(format!("{e:?}")))?;
+        Self::checked(
+            width,
+            height,
+            frame,
+            code1,
+            cards,
+            Mapping::Cds(Box::new(wcs)),
+        )
+    }
+
+    /// The geometry, refused if degenerate.
+    fn checked(
+        width: usize,
+        height: usize,
+        frame: Frame,
+        projection: Projection,
+        cards: Cards,
+        mapping: Mapping,
+    ) -> Result<Self> {
         let geometry = OutputGeometry {
             width,
             height,
             frame,
-            projection: code1,
+            projection,
             cards,
-            wcs,
+            mapping,
         };
         geometry.check_not_degenerate()?;
         Ok(geometry)
@@ -394,16 +437,27 @@ impl OutputGeometry {
     pub fn pixel_to_sky(&self, col: f64, row: f64) -> Option<[f64; 3]> {
         let fits_x = col + 1.0;
         let fits_y = self.height as f64 - row;
-        let xyz = self.wcs.unproj_xyz(&ImgXY::new(fits_x, fits_y))?;
-        let v = [xyz.x(), xyz.y(), xyz.z()];
+        let v = match &self.mapping {
+            Mapping::Cds(wcs) => {
+                let xyz = wcs.unproj_xyz(&ImgXY::new(fits_x, fits_y))?;
+                [xyz.x(), xyz.y(), xyz.z()]
+            }
+            Mapping::Own(wcs) => wcs.pixel_to_sky(fits_x, fits_y)?,
+        };
         v.iter().all(|c| c.is_finite()).then_some(v)
     }
 
     /// The (col, row) of a sky direction in `self.frame`, rows from the top; `None` where the
     /// projection cannot place it.
     pub fn sky_to_pixel(&self, v: [f64; 3]) -> Option<(f64, f64)> {
-        let img = self.wcs.proj_xyz(&(v[0], v[1], v[2]))?;
-        Some((img.x() - 1.0, self.height as f64 - img.y()))
+        let (x, y) = match &self.mapping {
+            Mapping::Cds(wcs) => {
+                let img = wcs.proj_xyz(&(v[0], v[1], v[2]))?;
+                (img.x(), img.y())
+            }
+            Mapping::Own(wcs) => wcs.sky_to_pixel(v)?,
+        };
+        Some((x - 1.0, self.height as f64 - y))
     }
 
     /// The mean pixel side (degrees) at the image centre, or at CRPIX when the centre is off the

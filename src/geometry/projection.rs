@@ -6,16 +6,18 @@ use std::str::FromStr;
 
 /// A FITS celestial projection (the three letters of `CTYPE1 = 'RA---TAN'`).
 ///
-/// These are the projections of mapproj (through the CDS `wcs` crate) whose mapping agrees
-/// with astropy/wcslib (tests/wcs_astropy.rs). Parsing is case-insensitive; a projection
-/// mapproj offers but maps wrongly (see [`Projection::REFUSED`]) is refused with its own error.
+/// Every celestial projection of wcslib but XPH: 16 through mapproj (the CDS `wcs` crate),
+/// the others (AIR, NCP, PAR, the conics, BON, PCO and the three quad cubes) computed here after
+/// Calabretta & Greisen (2002), where mapproj lacks them or disagrees with wcslib. Each agrees
+/// with astropy to 1e-5° (tests/wcs_astropy.rs). Parsing is case-insensitive.
 ///
 /// ```
 /// use hipscut::Projection;
 /// let p: Projection = "ait".parse()?;
 /// assert_eq!(p, Projection::Ait);
 /// assert_eq!(p.to_string(), "AIT");
-/// assert!("COP".parse::<Projection>().is_err());
+/// assert_eq!("cop".parse::<Projection>()?, Projection::Cop);
+/// assert!("XPH".parse::<Projection>().is_err());
 /// # Ok::<(), hipscut::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,11 +55,35 @@ pub enum Projection {
     Ait,
     /// HEALPix.
     Hpx,
+    /// Airy's zenithal (PV2_1 = θb, 90° by default).
+    Air,
+    /// North celestial pole (SIN with η = cot δ0), the legacy synthesis projection.
+    Ncp,
+    /// Parabolic (Craster).
+    Par,
+    /// Conic perspective (PV2_1 = θa, written as ±45° for a view; PV2_2 = η).
+    Cop,
+    /// Conic equal-area.
+    Coe,
+    /// Conic equidistant.
+    Cod,
+    /// Conic orthomorphic.
+    Coo,
+    /// Bonne's equal-area (PV2_1 = θ1, written as ±45° for a view).
+    Bon,
+    /// Polyconic.
+    Pco,
+    /// Tangential spherical cube.
+    Tsc,
+    /// COBE quadrilateralized spherical cube.
+    Csc,
+    /// Quadrilateralized spherical cube.
+    Qsc,
 }
 
 impl Projection {
     /// Every supported projection, in the order help texts list them.
-    pub const ALL: [Projection; 16] = [
+    pub const ALL: [Projection; 28] = [
         Projection::Azp,
         Projection::Szp,
         Projection::Tan,
@@ -74,11 +100,22 @@ impl Projection {
         Projection::Mol,
         Projection::Ait,
         Projection::Hpx,
+        Projection::Air,
+        Projection::Ncp,
+        Projection::Par,
+        Projection::Cop,
+        Projection::Coe,
+        Projection::Cod,
+        Projection::Coo,
+        Projection::Bon,
+        Projection::Pco,
+        Projection::Tsc,
+        Projection::Csc,
+        Projection::Qsc,
     ];
 
-    /// Codes mapproj offers whose mapping disagrees with wcslib by degrees (AIR, PAR, NCP, the
-    /// conics): refused rather than rendered wrong.
-    pub const REFUSED: [&'static str; 7] = ["AIR", "NCP", "PAR", "COP", "COD", "COE", "COO"];
+    /// wcslib codes not offered: XPH (HEALPix polar), refused with its own error.
+    pub const REFUSED: [&'static str; 1] = ["XPH"];
 
     /// The FITS code, upper case.
     pub fn code(self) -> &'static str {
@@ -99,6 +136,18 @@ impl Projection {
             Projection::Mol => "MOL",
             Projection::Ait => "AIT",
             Projection::Hpx => "HPX",
+            Projection::Air => "AIR",
+            Projection::Ncp => "NCP",
+            Projection::Par => "PAR",
+            Projection::Cop => "COP",
+            Projection::Coe => "COE",
+            Projection::Cod => "COD",
+            Projection::Coo => "COO",
+            Projection::Bon => "BON",
+            Projection::Pco => "PCO",
+            Projection::Tsc => "TSC",
+            Projection::Csc => "CSC",
+            Projection::Qsc => "QSC",
         }
     }
 
