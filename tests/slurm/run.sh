@@ -8,9 +8,22 @@ hipscut="$repo/target/release/hipscut"
 work="$(mktemp -d)"
 host="$(hostname -s)"
 cleanup() {
-    [ -f "$work/slurmd.pid" ] && kill "$(cat "$work/slurmd.pid")" 2>/dev/null || true
-    [ -f "$work/slurmctld.pid" ] && kill "$(cat "$work/slurmctld.pid")" 2>/dev/null || true
-    rm -rf "$work"
+    local status=$?
+    local pids=""
+    for f in "$work/slurmd.pid" "$work/slurmctld.pid"; do
+        [ -f "$f" ] && pids="$pids $(cat "$f")"
+    done
+    for pid in $pids; do kill "$pid" 2>/dev/null || true; done
+    # slurmctld saves its state as it stops: wait for the daemons to be gone before removing
+    # their folder (else the removal races the last writes and fails).
+    for _ in $(seq 50); do
+        alive=""
+        for pid in $pids; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        [ -z "$alive" ] && break
+        sleep 0.2
+    done
+    rm -rf "$work" 2>/dev/null || { sleep 1; rm -rf "$work" || true; }
+    exit "$status"
 }
 trap cleanup EXIT
 
