@@ -92,8 +92,8 @@ pub struct RenderArgs {
     #[arg(long, allow_hyphen_values = true, value_parser = side)]
     pub height: Option<usize>,
     /// FITS projection code: AZP SZP TAN STG SIN ARC ZPN ZEA AIR NCP CYP CEA CAR MER SFL PAR MOL
-    /// AIT COP COE COD COO BON PCO TSC CSC QSC HPX [default: TAN, or AIT for fields wider than
-    /// 180°]. Conics and BON take their standard parallel as ±45° (a --wcs header sets PV2_1).
+    /// AIT COP COE COD COO BON PCO TSC CSC QSC HPX XPH [default: TAN, or AIT for fields wider
+    /// than 180°]. Conics and BON take their standard parallel as ±45° (a --wcs header sets PV2_1).
     #[arg(long, value_name = "CODE")]
     pub projection: Option<Projection>,
     /// Rotation of the image, degrees East of North.

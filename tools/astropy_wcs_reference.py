@@ -19,7 +19,7 @@ from astropy.wcs import WCS
 
 CODES = ["AZP", "SZP", "TAN", "STG", "SIN", "ARC", "ZPN", "ZEA", "AIR", "NCP", "CYP", "CEA",
          "CAR", "MER", "SFL", "PAR", "MOL", "AIT", "COP", "COD", "COE", "COO", "HPX", "BON",
-         "PCO", "TSC", "CSC", "QSC"]
+         "PCO", "TSC", "CSC", "QSC", "XPH"]
 
 # (projection, lon, lat, fov, width, height, rotation, frame)
 CASES = [(code, 40.0, 25.0, 30.0, 41, 31, 15.0, "icrs") for code in CODES] + [
@@ -40,6 +40,8 @@ CASES = [(code, 40.0, 25.0, 30.0, 41, 31, 15.0, "icrs") for code in CODES] + [
     ("PCO", 30.0, 10.0, 120.0, 61, 41, 0.0, "icrs"),
     ("PAR", 0.0, 0.0, 360.0, 61, 31, 0.0, "icrs"),
     ("AIR", 40.0, 60.0, 120.0, 41, 41, 0.0, "icrs"),
+    ("XPH", 0.0, 90.0, 360.0, 61, 61, 0.0, "icrs"),
+    ("XPH", 120.0, -30.0, 200.0, 61, 41, 30.0, "galactic"),
 ]
 
 # Headers with projection parameters (PVi_j): (code, {PV2_m: value}, lon, lat, fov, width, height)
@@ -56,6 +58,7 @@ PV_CASES = [
     ("COD", {1: 30.0, 2: 15.0}, 30.0, 20.0, 60.0, 41, 31),
     ("COO", {1: 30.0, 2: 15.0}, 30.0, 20.0, 60.0, 41, 31),
     ("BON", {1: 30.0}, 30.0, 20.0, 60.0, 41, 31),
+    ("HPX", {1: 6.0, 2: 5.0}, 30.0, 20.0, 200.0, 41, 31),
 ]
 
 

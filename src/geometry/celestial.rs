@@ -36,6 +36,10 @@ pub(crate) fn maps_here(projection: Projection, cards: &Cards) -> bool {
     };
     match projection {
         Projection::Sin => pv(1) != 0.0 || pv(2) != 0.0,
+        Projection::Hpx => {
+            let given = |m: u8| find_card(cards, &format!("PV2_{m}")).and_then(parse_fits_number);
+            given(1).unwrap_or(4.0) != 4.0 || given(2).unwrap_or(3.0) != 3.0
+        }
         p => native_kind(p).is_some(),
     }
 }
@@ -53,6 +57,8 @@ enum Kind {
     Tsc,
     Csc,
     Qsc,
+    Xph,
+    Hpx,
 }
 
 fn native_kind(projection: Projection) -> Option<Kind> {
@@ -71,6 +77,8 @@ fn native_kind(projection: Projection) -> Option<Kind> {
         Projection::Tsc => Kind::Tsc,
         Projection::Csc => Kind::Csc,
         Projection::Qsc => Kind::Qsc,
+        Projection::Xph => Kind::Xph,
+        Projection::Hpx => Kind::Hpx,
         _ => return None,
     })
 }
@@ -236,6 +244,16 @@ fn native_of(
         Kind::Tsc => Native::Tsc,
         Kind::Csc => Native::Csc,
         Kind::Qsc => Native::Qsc,
+        Kind::Xph => Native::Xph,
+        Kind::Hpx => {
+            let (h, k) = (pv(1).unwrap_or(4.0), pv(2).unwrap_or(3.0));
+            if !(h >= 1.0 && k >= 1.0 && h <= 1e4 && k <= 1e4) {
+                return Err(format!(
+                    "PV2_1 (H) = {h} and PV2_2 (K) = {k} must be at least 1"
+                ));
+            }
+            Native::Hpx { h, k }
+        }
     })
 }
 

@@ -1,6 +1,6 @@
 //! Projections between the plane of intermediate world coordinates and native spherical
 //! coordinates, from Calabretta & Greisen (2002, "Paper II") as wcslib implements them, for the
-//! codes mapproj lacks (BON, PCO, TSC, CSC, QSC) or maps differently from wcslib (AIR, PAR,
+//! codes mapproj lacks (BON, PCO, TSC, CSC, QSC, XPH) or maps differently from wcslib (AIR, PAR,
 //! NCP, SZP, slant SIN, the conics). Plane coordinates and native angles are in radians (R0 = 1); native
 //! longitude φ lies in [−π, π].
 
@@ -36,6 +36,10 @@ pub(crate) enum Native {
     Csc,
     /// Quadrilateralized spherical cube.
     Qsc,
+    /// HEALPix polar ("butterfly").
+    Xph,
+    /// HEALPix with H facets in longitude and K in latitude (mapproj takes only H = 4, K = 3).
+    Hpx { h: f64, k: f64 },
 }
 
 /// The kind and constants of a conic projection.
@@ -188,14 +192,17 @@ impl Native {
     /// The native coordinates (φ, θ) of the fiducial point (the reference point's).
     pub(crate) fn fiducial(&self) -> (f64, f64) {
         match self {
-            Native::Air { .. } | Native::Sin { .. } | Native::Szp { .. } => (0.0, FRAC_PI_2),
+            Native::Air { .. } | Native::Sin { .. } | Native::Szp { .. } | Native::Xph => {
+                (0.0, FRAC_PI_2)
+            }
             Native::Conic(c) => (0.0, c.theta_a),
             Native::Par
             | Native::Bon { .. }
             | Native::Pco
             | Native::Tsc
             | Native::Csc
-            | Native::Qsc => (0.0, 0.0),
+            | Native::Qsc
+            | Native::Hpx { .. } => (0.0, 0.0),
         }
     }
 
@@ -238,6 +245,8 @@ impl Native {
             Native::Tsc => cube_to_plane(phi, theta, CubeKind::Tsc),
             Native::Csc => cube_to_plane(phi, theta, CubeKind::Csc),
             Native::Qsc => cube_to_plane(phi, theta, CubeKind::Qsc),
+            Native::Xph => Some(xph_project(phi, theta)),
+            Native::Hpx { h, k } => Some(hpx_project(phi, theta, h, k)),
         }
     }
 
@@ -277,6 +286,8 @@ impl Native {
             Native::Tsc => cube_to_native(x, y, CubeKind::Tsc),
             Native::Csc => cube_to_native(x, y, CubeKind::Csc),
             Native::Qsc => cube_to_native(x, y, CubeKind::Qsc),
+            Native::Xph => xph_deproject(x, y),
+            Native::Hpx { h, k } => hpx_deproject(x, y, h, k),
         }
     }
 }
@@ -740,6 +751,187 @@ fn qsc_inverse(x: f64, y: f64) -> (f64, f64, f64) {
     }
 }
 
+/// XPH (Calabretta & Lowe 2013), as wcslib's `xphs2x` computes it, in degrees: the HEALPix
+/// projection of each quarter of the sphere, its polar triangles joined at the pole, turned 45°
+/// so that the four quarters make a butterfly.
+fn xph_project(phi: f64, theta: f64) -> (f64, f64) {
+    let (phi, theta) = (phi.to_degrees(), theta.to_degrees());
+    let mut chi = phi;
+    if chi.abs() >= 180.0 {
+        chi %= 360.0;
+        if chi < -180.0 {
+            chi += 360.0;
+        } else if chi >= 180.0 {
+            chi -= 360.0;
+        }
+    }
+    chi += 180.0;
+    let psi = chi % 90.0;
+    let quarter = chi - 180.0;
+    let sin = theta.to_radians().sin();
+    let (mut xi, mut eta) = if sin.abs() <= 2.0 / 3.0 {
+        (psi, 67.5 * sin)
+    } else {
+        let near_pole = 90.0 - 1e-4 * (2.0f64 / 3.0).sqrt().to_degrees();
+        let sigma = if theta < near_pole {
+            (3.0 * (1.0 - sin.abs())).sqrt()
+        } else {
+            (90.0 - theta) * 1.5f64.sqrt().to_radians()
+        };
+        let eta = 45.0 * (2.0 - sigma);
+        (
+            45.0 + (psi - 45.0) * sigma,
+            if theta < 0.0 { -eta } else { eta },
+        )
+    };
+    xi -= 45.0;
+    eta -= 90.0;
+    let w = std::f64::consts::FRAC_1_SQRT_2;
+    let (x, y) = if quarter < -90.0 {
+        (w * (-xi + eta), w * (-xi - eta))
+    } else if quarter < 0.0 {
+        (w * (xi + eta), w * (-xi + eta))
+    } else if quarter < 90.0 {
+        (w * (xi - eta), w * (xi + eta))
+    } else {
+        (w * (-xi - eta), w * (xi - eta))
+    };
+    (x.to_radians(), y.to_radians())
+}
+
+/// XPH's inverse, as wcslib's `xphx2s`, with its bounds.
+fn xph_deproject(x: f64, y: f64) -> Option<(f64, f64)> {
+    const TOL: f64 = 1e-12;
+    let w = std::f64::consts::FRAC_1_SQRT_2;
+    let (xr, yr) = (x.to_degrees() * w, y.to_degrees() * w);
+    let (xi1, eta1, mut phi) = if xr <= 0.0 && 0.0 < yr {
+        (-xr - yr, xr - yr, -180.0)
+    } else if xr < 0.0 && yr <= 0.0 {
+        (xr - yr, xr + yr, -90.0)
+    } else if 0.0 <= xr && yr < 0.0 {
+        (xr + yr, -xr + yr, 0.0)
+    } else {
+        (-xr + yr, -xr - yr, 90.0)
+    };
+    let (xi, eta) = (xi1 + 45.0, eta1 + 90.0);
+    if eta.abs() > 90.0 {
+        return None;
+    }
+    let theta = if eta.abs() <= 45.0 {
+        if 45.0 + TOL < xi1.abs() {
+            return None;
+        }
+        phi += xi;
+        (eta / 67.5).asin().to_degrees()
+    } else {
+        let sigma = (90.0 - eta.abs()) / 45.0;
+        if xr == 0.0 {
+            phi = if yr <= 0.0 { 0.0 } else { 180.0 };
+        } else if yr == 0.0 {
+            phi = if xr < 0.0 { -90.0 } else { 90.0 };
+        } else if sigma > 0.0 {
+            phi += 45.0 + xi1 / sigma;
+        }
+        let t = if sigma < 1e-4 {
+            90.0 - sigma * (2.0f64 / 3.0).sqrt().to_degrees()
+        } else {
+            (1.0 - sigma * sigma / 3.0).asin().to_degrees()
+        };
+        if eta < -45.0 && eta + 90.0 + TOL < xi1.abs() {
+            return None;
+        }
+        if eta < 0.0 {
+            -t
+        } else {
+            t
+        }
+    };
+    if phi.abs() > 180.0 + TOL || theta.abs() > 90.0 + TOL {
+        return None;
+    }
+    Some((
+        phi.clamp(-180.0, 180.0).to_radians(),
+        theta.clamp(-90.0, 90.0).to_radians(),
+    ))
+}
+
+/// HEALPix with H and K (Calabretta & Roukema 2007), as wcslib's `hpxs2x` computes it, in
+/// degrees: equal-area cylindrical within |sin θ| ≤ (K − 1)/K, the polar facets above.
+fn hpx_project(phi: f64, theta: f64, h: f64, k: f64) -> (f64, f64) {
+    let (phi, theta) = (phi.to_degrees(), theta.to_degrees());
+    let facet = 180.0 / h;
+    let centre = -180.0 + (2.0 * ((phi + 180.0) * h / 360.0).floor() + 1.0) * facet;
+    let mut off_centre = phi - centre;
+    let sin = theta.to_radians().sin();
+    if sin.abs() <= (k - 1.0) / k {
+        return (phi.to_radians(), (90.0 * k / h * sin).to_radians());
+    }
+    let sigma = (k * (1.0 - sin.abs())).sqrt();
+    let mut eta = facet * ((k + 1.0) / 2.0 - sigma);
+    if theta < 0.0 {
+        eta = -eta;
+    }
+    // The southern polar half-facets are offset for even K.
+    if !is_odd(k) && theta <= 0.0 {
+        let facet_no = (phi / facet).floor() as i64 + i64::from(is_odd(h));
+        off_centre += if facet_no % 2 != 0 { -facet } else { facet };
+    }
+    let mut x = phi + off_centre * (sigma - 1.0);
+    if x > 180.0 {
+        x = 360.0 - x;
+    }
+    (x.to_radians(), eta.to_radians())
+}
+
+/// Whether a facet count (given as a real number) is odd, as wcslib rounds it.
+fn is_odd(v: f64) -> bool {
+    ((v + 0.5) as i64) % 2 == 1
+}
+
+/// HEALPix's inverse, as wcslib's `hpxx2s`, with its bounds.
+fn hpx_deproject(x: f64, y: f64, h: f64, k: f64) -> Option<(f64, f64)> {
+    let (x, y) = (x.to_degrees(), y.to_degrees());
+    let facet = 180.0 / h;
+    let centre = -180.0 + (2.0 * ((x + 180.0) * h / 360.0).floor() + 1.0) * facet;
+    let mut off_centre = x - centre;
+    let (phi, theta) = if y.abs() <= 90.0 * (k - 1.0) / h {
+        (x, (y / (90.0 * k / h)).asin().to_degrees())
+    } else if y.abs() <= facet * (k + 1.0) / 2.0 {
+        let sigma = (k + 1.0) / 2.0 - y.abs() / facet;
+        let (scale, t) = if sigma == 0.0 {
+            (1e9, 90.0)
+        } else {
+            let t = 1.0 - sigma * sigma / k;
+            if t < -1.0 {
+                return None;
+            }
+            (1.0 / sigma, t.asin().to_degrees())
+        };
+        if !is_odd(k) && y <= 0.0 {
+            let facet_no = (x / facet).floor() as i64 + i64::from(is_odd(h));
+            off_centre += if facet_no % 2 != 0 { -facet } else { facet };
+        }
+        let mut r = scale * off_centre;
+        if facet + 1e-12 <= r.abs() {
+            return None;
+        }
+        if r != 0.0 {
+            r -= off_centre;
+        }
+        (x + r, if y < 0.0 { -t } else { t })
+    } else {
+        return None;
+    };
+    let tol = 1e-12;
+    if phi.abs() > 180.0 + tol || theta.abs() > 90.0 + tol {
+        return None;
+    }
+    Some((
+        phi.clamp(-180.0, 180.0).to_radians(),
+        theta.clamp(-90.0, 90.0).to_radians(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -776,6 +968,9 @@ mod tests {
             ("TSC", Native::Tsc),
             ("CSC", Native::Csc),
             ("QSC", Native::Qsc),
+            ("XPH", Native::Xph),
+            ("HPX 6 5", Native::Hpx { h: 6.0, k: 5.0 }),
+            ("HPX 4 4", Native::Hpx { h: 4.0, k: 4.0 }),
         ];
         for (name, p) in projections {
             let (mut tested, mut worst) = (0, 0f64);

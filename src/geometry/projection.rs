@@ -6,9 +6,10 @@ use std::str::FromStr;
 
 /// A FITS celestial projection (the three letters of `CTYPE1 = 'RA---TAN'`).
 ///
-/// Every celestial projection of wcslib but XPH: 16 through mapproj (the CDS `wcs` crate),
-/// the others (AIR, NCP, PAR, the conics, BON, PCO and the three quad cubes) computed here after
-/// Calabretta & Greisen (2002), where mapproj lacks them or disagrees with wcslib. Each agrees
+/// Every celestial projection of wcslib (and the legacy NCP): most through mapproj (the CDS
+/// `wcs` crate), the others (AIR, NCP, PAR, SZP, slant SIN, the conics, BON, PCO, the three quad
+/// cubes and XPH) computed here after Calabretta & Greisen (2002), where mapproj lacks them or
+/// disagrees with wcslib. Each agrees
 /// with astropy to 1e-5° (tests/wcs_astropy.rs). Parsing is case-insensitive.
 ///
 /// ```
@@ -17,7 +18,7 @@ use std::str::FromStr;
 /// assert_eq!(p, Projection::Ait);
 /// assert_eq!(p.to_string(), "AIT");
 /// assert_eq!("cop".parse::<Projection>()?, Projection::Cop);
-/// assert!("XPH".parse::<Projection>().is_err());
+/// assert!("XYZ".parse::<Projection>().is_err());
 /// # Ok::<(), hipscut::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,11 +80,13 @@ pub enum Projection {
     Csc,
     /// Quadrilateralized spherical cube.
     Qsc,
+    /// HEALPix polar ("butterfly").
+    Xph,
 }
 
 impl Projection {
     /// Every supported projection, in the order help texts list them.
-    pub const ALL: [Projection; 28] = [
+    pub const ALL: [Projection; 29] = [
         Projection::Azp,
         Projection::Szp,
         Projection::Tan,
@@ -112,10 +115,11 @@ impl Projection {
         Projection::Tsc,
         Projection::Csc,
         Projection::Qsc,
+        Projection::Xph,
     ];
 
-    /// wcslib codes not offered: XPH (HEALPix polar), refused with its own error.
-    pub const REFUSED: [&'static str; 1] = ["XPH"];
+    /// wcslib codes not offered, refused with their own error: none left.
+    pub const REFUSED: [&'static str; 0] = [];
 
     /// The FITS code, upper case.
     pub fn code(self) -> &'static str {
@@ -148,6 +152,7 @@ impl Projection {
             Projection::Tsc => "TSC",
             Projection::Csc => "CSC",
             Projection::Qsc => "QSC",
+            Projection::Xph => "XPH",
         }
     }
 
