@@ -12,9 +12,19 @@ use crate::survey::{CubeAxis, Survey};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// The frames of a HiPS cube an image holds, one per channel.
+/// The frames of a HiPS cube an image holds, one per channel ([`crate::Rendered::cube`]).
+///
+/// ```
+/// use hipscut::{CubeFrames, Properties};
+/// let p = Properties::parse(
+///     "hips_order = 1\ndataproduct_type = cube\nhips_cube_depth = 8\ndata_cube_crval3 = 5\n\
+///      data_cube_cdelt3 = 0.5",
+/// )?;
+/// let frames = CubeFrames { first: 2, count: 3, axis: p.cube.unwrap() };
+/// assert_eq!(frames.value(1), 6.5); // frame 3: 5 + (3 + 1 - 1) × 0.5
+/// # Ok::<(), hipscut::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
 pub struct CubeFrames {
     /// The first frame (channel 0).
     pub first: u32,

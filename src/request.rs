@@ -69,6 +69,15 @@ pub struct RenderRequest {
 }
 
 /// A frame of a HiPS cube: by index, or by a value of its third axis (the nearest frame).
+///
+/// ```
+/// use hipscut::{CubeFrame, RenderRequest, View};
+/// // The frame nearest 1420.4 (in the cube's unit, e.g. MHz).
+/// let one = RenderRequest::new(View::default()).cube_frame(CubeFrame::Value(1420.4));
+/// // Frames 10 to 19, stacked into one FITS cube.
+/// let stack = RenderRequest::new(View::default()).frames(10, 19);
+/// assert_eq!((one.cube_frame, stack.frames), (Some(CubeFrame::Value(1420.4)), Some((10, 19))));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum CubeFrame {
     /// Frame `k`, counted from 0.
