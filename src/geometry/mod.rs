@@ -291,6 +291,7 @@ impl OutputGeometry {
             ));
         }
         check_projection_parameters(code1, &cards)?;
+        let numbers = numeric_cards(&cards)?;
         if maps_here(code1, &cards) {
             let mapping = Mapping::Own(CelestialWcs::new(code1, &cards)?);
             return Self::checked(width, height, frame, code1, cards, mapping);
@@ -302,14 +303,8 @@ impl OutputGeometry {
         json.insert("NAXIS2".into(), height.into());
         json.insert("CTYPE1".into(), format!("RA---{code1}").into());
         json.insert("CTYPE2".into(), format!("DEC--{code1}").into());
-        for (key, raw) in &cards {
-            if is_string_card(key) || matches!(key.as_str(), "EQUINOX") {
-                continue;
-            }
-            let n = parse_fits_number(raw)
-                .filter(|n| n.is_finite())
-                .ok_or_else(|| Error::InvalidWcs(format!("{key} = `{raw}` is not a number")))?;
-            json.insert(key.clone(), serde_json::Value::from(n));
+        for (key, n) in numbers {
+            json.insert(key, serde_json::Value::from(n));
         }
         let params: WCSParams = serde_json::from_value(serde_json::Value::Object(json))
             .map_err(|e| Error::InvalidWcs(e.to_string()))?;
@@ -492,6 +487,22 @@ impl OutputGeometry {
     }
 }
 
+/// The numeric cards' values: each must be a finite number, whichever pipeline maps the
+/// projection.
+fn numeric_cards(cards: &Cards) -> Result<Vec<(String, f64)>> {
+    let mut numbers = Vec::new();
+    for (key, raw) in cards {
+        if is_string_card(key) || matches!(key.as_str(), "EQUINOX") {
+            continue;
+        }
+        let n = parse_fits_number(raw)
+            .filter(|n| n.is_finite())
+            .ok_or_else(|| Error::InvalidWcs(format!("{key} = `{raw}` is not a number")))?;
+        numbers.push((key.clone(), n));
+    }
+    Ok(numbers)
+}
+
 fn check_size(width: usize, height: usize) -> Result<()> {
     if width == 0 || height == 0 {
         return Err(Error::invalid(format!(
@@ -586,5 +597,35 @@ mod tests {
             ("CTYPE2".into(), "DEC".into()),
         ];
         assert!(OutputGeometry::from_header(&cards, None, None).is_err());
+    }
+
+    #[test]
+    fn projections_computed_here_refuse_bad_numbers_and_parameters() {
+        let header = |code: &str, extra: &[(&str, &str)]| {
+            let mut cards: Cards = vec![
+                ("NAXIS1".into(), "10".into()),
+                ("NAXIS2".into(), "10".into()),
+                ("CTYPE1".into(), format!("RA---{code}")),
+                ("CTYPE2".into(), format!("DEC--{code}")),
+                ("CDELT1".into(), "-1".into()),
+                ("CDELT2".into(), "1".into()),
+                ("CRVAL2".into(), "30".into()),
+            ];
+            cards.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            OutputGeometry::from_header(&cards, None, None)
+        };
+        assert!(header("COD", &[("PV2_1", "40")]).is_ok());
+        for (code, extra, why) in [
+            ("COD", &[("PV2_1", "nan")][..], "not a number"),
+            ("COD", &[][..], "PV2_1 (theta_a) is required"),
+            ("COE", &[("PV2_1", "95")][..], "within ±90°"),
+            ("BON", &[("PV2_1", "0")][..], "non-zero"),
+            ("HPX", &[("PV2_1", "0"), ("PV2_2", "3")][..], "at least 1"),
+            ("AIR", &[("PV2_1", "-90")][..], "theta_b"),
+            ("XPH", &[("CRPIX1", "inf")][..], "not a number"),
+        ] {
+            let err = header(code, extra).unwrap_err().to_string();
+            assert!(err.contains(why), "{code} {extra:?}: {err}");
+        }
     }
 }
