@@ -123,7 +123,10 @@ impl CelestialWcs {
         })
     }
 
-    /// The unit vector of FITS pixel (x, y), or `None` off the projection.
+    /// The unit vector of FITS pixel (x, y), or `None` off the projection. Never inlined: the
+    /// painters' per-pixel call of `OutputGeometry::pixel_to_sky` stays small for the common
+    /// projections.
+    #[inline(never)]
     pub(crate) fn pixel_to_sky(&self, x: f64, y: f64) -> Option<[f64; 3]> {
         let (dx, dy) = (x - self.crpix[0], y - self.crpix[1]);
         let u = (self.cd[0][0] * dx + self.cd[0][1] * dy).to_radians();
