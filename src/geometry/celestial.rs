@@ -26,61 +26,29 @@ pub(crate) struct CelestialWcs {
 }
 
 /// Whether `projection` (with the parameters in `cards`) is mapped here rather than by the
-/// `wcs` crate: mapproj's SZP and its slant SIN (non-zero PV2_1 or PV2_2) disagree with wcslib by
-/// degrees, its plain SIN does not.
+/// `wcs` crate: mapproj's SZP, its slant SIN (non-zero PV2_1 or PV2_2) and its HPX with other
+/// than H = 4, K = 3 disagree with wcslib by degrees; its plain SIN and HPX do not.
 pub(crate) fn maps_here(projection: Projection, cards: &Cards) -> bool {
-    let pv = |m: u8| {
-        find_card(cards, &format!("PV2_{m}"))
-            .and_then(parse_fits_number)
-            .unwrap_or(0.0)
-    };
+    let pv = |m: u8| find_card(cards, &format!("PV2_{m}")).and_then(parse_fits_number);
     match projection {
-        Projection::Sin => pv(1) != 0.0 || pv(2) != 0.0,
-        Projection::Hpx => {
-            let given = |m: u8| find_card(cards, &format!("PV2_{m}")).and_then(parse_fits_number);
-            given(1).unwrap_or(4.0) != 4.0 || given(2).unwrap_or(3.0) != 3.0
-        }
-        p => native_kind(p).is_some(),
+        Projection::Sin => pv(1).unwrap_or(0.0) != 0.0 || pv(2).unwrap_or(0.0) != 0.0,
+        Projection::Hpx => pv(1).unwrap_or(4.0) != 4.0 || pv(2).unwrap_or(3.0) != 3.0,
+        Projection::Air
+        | Projection::Szp
+        | Projection::Ncp
+        | Projection::Par
+        | Projection::Cop
+        | Projection::Coe
+        | Projection::Cod
+        | Projection::Coo
+        | Projection::Bon
+        | Projection::Pco
+        | Projection::Tsc
+        | Projection::Csc
+        | Projection::Qsc
+        | Projection::Xph => true,
+        _ => false,
     }
-}
-
-#[derive(Clone, Copy)]
-enum Kind {
-    Air,
-    Sin,
-    Szp,
-    Ncp,
-    Par,
-    Conic(ConicKind),
-    Bon,
-    Pco,
-    Tsc,
-    Csc,
-    Qsc,
-    Xph,
-    Hpx,
-}
-
-fn native_kind(projection: Projection) -> Option<Kind> {
-    Some(match projection {
-        Projection::Air => Kind::Air,
-        Projection::Sin => Kind::Sin,
-        Projection::Szp => Kind::Szp,
-        Projection::Ncp => Kind::Ncp,
-        Projection::Par => Kind::Par,
-        Projection::Cop => Kind::Conic(ConicKind::Cop),
-        Projection::Coe => Kind::Conic(ConicKind::Coe),
-        Projection::Cod => Kind::Conic(ConicKind::Cod),
-        Projection::Coo => Kind::Conic(ConicKind::Coo),
-        Projection::Bon => Kind::Bon,
-        Projection::Pco => Kind::Pco,
-        Projection::Tsc => Kind::Tsc,
-        Projection::Csc => Kind::Csc,
-        Projection::Qsc => Kind::Qsc,
-        Projection::Xph => Kind::Xph,
-        Projection::Hpx => Kind::Hpx,
-        _ => return None,
-    })
 }
 
 impl CelestialWcs {
@@ -88,13 +56,12 @@ impl CelestialWcs {
     pub(crate) fn new(projection: Projection, cards: &Cards) -> Result<CelestialWcs> {
         let bad = |why: String| Error::InvalidWcs(format!("{projection}: {why}"));
         let number = |key: &str| find_card(cards, key).and_then(parse_fits_number);
-        let kind = native_kind(projection).ok_or_else(|| bad("not mapped here".into()))?;
         let crval = [
             number("CRVAL1").unwrap_or(0.0),
             number("CRVAL2").unwrap_or(0.0),
         ];
         let pv = |m: u8| number(&format!("PV2_{m}"));
-        let native = native_of(kind, &pv, crval[1]).map_err(bad)?;
+        let native = native_of(projection, &pv, crval[1]).map_err(bad)?;
         let cd = linear_part(cards)?;
         let det = cd[0][0] * cd[1][1] - cd[0][1] * cd[1][0];
         if !(det.is_finite() && det != 0.0) {
@@ -123,16 +90,13 @@ impl CelestialWcs {
         })
     }
 
-    /// The unit vector of FITS pixel (x, y), or `None` off the projection. Never inlined: the
-    /// painters' per-pixel call of `OutputGeometry::pixel_to_sky` stays small for the common
-    /// projections.
-    #[inline(never)]
+    /// The unit vector of FITS pixel (x, y), or `None` off the projection.
     pub(crate) fn pixel_to_sky(&self, x: f64, y: f64) -> Option<[f64; 3]> {
         let (dx, dy) = (x - self.crpix[0], y - self.crpix[1]);
         let u = (self.cd[0][0] * dx + self.cd[0][1] * dy).to_radians();
         let v = (self.cd[1][0] * dx + self.cd[1][1] * dy).to_radians();
         let (phi, theta) = self.native.deproject(u, v)?;
-        let (alpha, delta) = self.native_to_celestial(phi, theta);
+        let (alpha, delta) = rotate(phi, theta, self.phi_p, self.delta_p, self.alpha_p);
         let (sd, cd) = delta.sin_cos();
         let (sa, ca) = alpha.sin_cos();
         let out = [cd * ca, cd * sa, sd];
@@ -143,46 +107,38 @@ impl CelestialWcs {
     pub(crate) fn sky_to_pixel(&self, v: [f64; 3]) -> Option<(f64, f64)> {
         let alpha = v[1].atan2(v[0]);
         let delta = v[2].clamp(-1.0, 1.0).asin();
-        let (phi, theta) = self.celestial_to_native(alpha, delta);
+        let (phi, theta) = rotate(alpha, delta, self.alpha_p, self.delta_p, self.phi_p);
+        let phi = (phi + PI).rem_euclid(2.0 * PI) - PI;
         let (u, w) = self.native.project(phi, theta)?;
         let (u, w) = (u.to_degrees(), w.to_degrees());
         let x = self.inverse[0][0] * u + self.inverse[0][1] * w + self.crpix[0];
         let y = self.inverse[1][0] * u + self.inverse[1][1] * w + self.crpix[1];
         (x.is_finite() && y.is_finite()).then_some((x, y))
     }
-
-    /// Paper II eq. 2.
-    fn native_to_celestial(&self, phi: f64, theta: f64) -> (f64, f64) {
-        let (st, ct) = theta.sin_cos();
-        let (sdp, cdp) = self.delta_p.sin_cos();
-        let dphi = phi - self.phi_p;
-        let (sdf, cdf) = dphi.sin_cos();
-        let alpha = self.alpha_p + (-ct * sdf).atan2(st * cdp - ct * sdp * cdf);
-        let delta = (st * sdp + ct * cdp * cdf).clamp(-1.0, 1.0).asin();
-        (alpha, delta)
-    }
-
-    /// Paper II eq. 5.
-    fn celestial_to_native(&self, alpha: f64, delta: f64) -> (f64, f64) {
-        let (sd, cd) = delta.sin_cos();
-        let (sdp, cdp) = self.delta_p.sin_cos();
-        let da = alpha - self.alpha_p;
-        let (sda, cda) = da.sin_cos();
-        let phi = self.phi_p + (-cd * sda).atan2(sd * cdp - cd * sdp * cda);
-        let theta = (sd * sdp + cd * cdp * cda).clamp(-1.0, 1.0).asin();
-        ((phi + PI).rem_euclid(2.0 * PI) - PI, theta)
-    }
 }
 
-/// The projection of `kind` with its parameters (PV2_m, degrees), checked as wcslib does.
+/// The spherical rotation between native and celestial coordinates, either way (Paper II eqs. 2
+/// and 5 are one formula): the longitude `lon_to` + atan2(…) and latitude of (`lon`, `lat`), in
+/// the frame whose pole lies at latitude `pole_lat` and longitude `lon_from` of the other.
+fn rotate(lon: f64, lat: f64, lon_from: f64, pole_lat: f64, lon_to: f64) -> (f64, f64) {
+    let (sl, cl) = lat.sin_cos();
+    let (sp, cp) = pole_lat.sin_cos();
+    let (sd, cd) = (lon - lon_from).sin_cos();
+    let out_lon = lon_to + (-cl * sd).atan2(sl * cp - cl * sp * cd);
+    let out_lat = (sl * sp + cl * cp * cd).clamp(-1.0, 1.0).asin();
+    (out_lon, out_lat)
+}
+
+/// The projection (one of [`maps_here`]'s) with its parameters (PV2_m, degrees), checked as
+/// wcslib does.
 fn native_of(
-    kind: Kind,
+    projection: Projection,
     pv: &dyn Fn(u8) -> Option<f64>,
     delta0: f64,
 ) -> std::result::Result<Native, String> {
     let rad = |d: f64| d.to_radians();
-    Ok(match kind {
-        Kind::Air => {
+    Ok(match projection {
+        Projection::Air => {
             let theta_b = pv(1).unwrap_or(90.0);
             if !(-90.0..=90.0).contains(&theta_b) || theta_b == -90.0 {
                 return Err(format!(
@@ -197,17 +153,17 @@ fn native_of(
             };
             Native::Air { lncos_b }
         }
-        Kind::Sin => Native::Sin {
+        Projection::Sin => Native::Sin {
             xi: pv(1).unwrap_or(0.0),
             eta: pv(2).unwrap_or(0.0),
         },
-        Kind::Szp => Native::szp(
+        Projection::Szp => Native::szp(
             pv(1).unwrap_or(0.0),
             rad(pv(2).unwrap_or(0.0)),
             rad(pv(3).unwrap_or(90.0)),
         )
         .ok_or("PV2_1 and PV2_3 make a degenerate projection")?,
-        Kind::Ncp => {
+        Projection::Ncp => {
             if delta0 == 0.0 {
                 return Err("NCP is undefined at the equator (CRVAL2 = 0)".into());
             }
@@ -216,21 +172,12 @@ fn native_of(
                 eta: 1.0 / rad(delta0).tan(),
             }
         }
-        Kind::Par => Native::Par,
-        Kind::Conic(conic) => {
-            let theta_a = pv(1).ok_or("PV2_1 (theta_a) is required")?;
-            let eta = pv(2).unwrap_or(0.0);
-            if theta_a == 0.0 || theta_a.abs() >= 90.0 || eta.abs() >= 90.0 {
-                return Err(format!(
-                    "PV2_1 (theta_a) = {theta_a}° must be non-zero within ±90°, and |PV2_2| < 90°"
-                ));
-            }
-            Native::Conic(
-                Conic::new(conic, rad(theta_a), rad(eta))
-                    .ok_or("PV2_1 and PV2_2 make a degenerate conic")?,
-            )
-        }
-        Kind::Bon => {
+        Projection::Par => Native::Par,
+        Projection::Cop => conic_of(ConicKind::Cop, pv)?,
+        Projection::Coe => conic_of(ConicKind::Coe, pv)?,
+        Projection::Cod => conic_of(ConicKind::Cod, pv)?,
+        Projection::Coo => conic_of(ConicKind::Coo, pv)?,
+        Projection::Bon => {
             let theta1 = pv(1).ok_or("PV2_1 (theta_1) is required")?;
             if theta1 == 0.0 || theta1.abs() > 90.0 {
                 return Err(format!(
@@ -243,12 +190,12 @@ fn native_of(
                 y0: 1.0 / t1.tan() + t1,
             }
         }
-        Kind::Pco => Native::Pco,
-        Kind::Tsc => Native::Tsc,
-        Kind::Csc => Native::Csc,
-        Kind::Qsc => Native::Qsc,
-        Kind::Xph => Native::Xph,
-        Kind::Hpx => {
+        Projection::Pco => Native::Pco,
+        Projection::Tsc => Native::Tsc,
+        Projection::Csc => Native::Csc,
+        Projection::Qsc => Native::Qsc,
+        Projection::Xph => Native::Xph,
+        Projection::Hpx => {
             let (h, k) = (pv(1).unwrap_or(4.0), pv(2).unwrap_or(3.0));
             if !(h >= 1.0 && k >= 1.0 && h <= 1e4 && k <= 1e4) {
                 return Err(format!(
@@ -257,7 +204,25 @@ fn native_of(
             }
             Native::Hpx { h, k }
         }
+        p => return Err(format!("{p} is mapped by the wcs crate, not here")),
     })
+}
+
+/// A conic projection with θa = PV2_1 (required) and η = PV2_2 (degrees).
+fn conic_of(
+    kind: ConicKind,
+    pv: &dyn Fn(u8) -> Option<f64>,
+) -> std::result::Result<Native, String> {
+    let theta_a = pv(1).ok_or("PV2_1 (theta_a) is required")?;
+    let eta = pv(2).unwrap_or(0.0);
+    if theta_a == 0.0 || theta_a.abs() >= 90.0 || eta.abs() >= 90.0 {
+        return Err(format!(
+            "PV2_1 (theta_a) = {theta_a}° must be non-zero within ±90°, and |PV2_2| < 90°"
+        ));
+    }
+    Conic::new(kind, theta_a.to_radians(), eta.to_radians())
+        .map(Native::Conic)
+        .ok_or_else(|| "PV2_1 and PV2_2 make a degenerate conic".into())
 }
 
 /// The linear part: CDi_j, or PCi_j × CDELTi, or CDELTi with CROTA2 (degrees per pixel).
