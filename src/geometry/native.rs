@@ -860,8 +860,6 @@ fn xph_deproject(x: f64, y: f64) -> Option<(f64, f64)> {
 fn hpx_project(phi: f64, theta: f64, h: f64, k: f64) -> (f64, f64) {
     let (phi, theta) = (phi.to_degrees(), theta.to_degrees());
     let facet = 180.0 / h;
-    let centre = -180.0 + (2.0 * ((phi + 180.0) * h / 360.0).floor() + 1.0) * facet;
-    let mut off_centre = phi - centre;
     let sin = theta.to_radians().sin();
     if sin.abs() <= (k - 1.0) / k {
         return (phi.to_radians(), (90.0 * k / h * sin).to_radians());
@@ -871,16 +869,24 @@ fn hpx_project(phi: f64, theta: f64, h: f64, k: f64) -> (f64, f64) {
     if theta < 0.0 {
         eta = -eta;
     }
-    // The southern polar half-facets are offset for even K.
-    if !is_odd(k) && theta <= 0.0 {
-        let facet_no = (phi / facet).floor() as i64 + i64::from(is_odd(h));
-        off_centre += if facet_no % 2 != 0 { -facet } else { facet };
-    }
-    let mut x = phi + off_centre * (sigma - 1.0);
+    let mut x = phi + polar_offset(phi, h, k, theta <= 0.0) * (sigma - 1.0);
     if x > 180.0 {
         x = 360.0 - x;
     }
     (x.to_radians(), eta.to_radians())
+}
+
+/// How far `lon` (φ, or x on the plane, degrees) lies from the centre of its polar facet; the
+/// `south`ern half-facets are offset by one facet for even K.
+fn polar_offset(lon: f64, h: f64, k: f64, south: bool) -> f64 {
+    let facet = 180.0 / h;
+    let centre = -180.0 + (2.0 * ((lon + 180.0) * h / 360.0).floor() + 1.0) * facet;
+    let mut offset = lon - centre;
+    if !is_odd(k) && south {
+        let facet_no = (lon / facet).floor() as i64 + i64::from(is_odd(h));
+        offset += if facet_no % 2 != 0 { -facet } else { facet };
+    }
+    offset
 }
 
 /// Whether a facet count (given as a real number) is odd, as wcslib rounds it.
@@ -892,8 +898,6 @@ fn is_odd(v: f64) -> bool {
 fn hpx_deproject(x: f64, y: f64, h: f64, k: f64) -> Option<(f64, f64)> {
     let (x, y) = (x.to_degrees(), y.to_degrees());
     let facet = 180.0 / h;
-    let centre = -180.0 + (2.0 * ((x + 180.0) * h / 360.0).floor() + 1.0) * facet;
-    let mut off_centre = x - centre;
     let (phi, theta) = if y.abs() <= 90.0 * (k - 1.0) / h {
         (x, (y / (90.0 * k / h)).asin().to_degrees())
     } else if y.abs() <= facet * (k + 1.0) / 2.0 {
@@ -907,10 +911,7 @@ fn hpx_deproject(x: f64, y: f64, h: f64, k: f64) -> Option<(f64, f64)> {
             }
             (1.0 / sigma, t.asin().to_degrees())
         };
-        if !is_odd(k) && y <= 0.0 {
-            let facet_no = (x / facet).floor() as i64 + i64::from(is_odd(h));
-            off_centre += if facet_no % 2 != 0 { -facet } else { facet };
-        }
+        let off_centre = polar_offset(x, h, k, y <= 0.0);
         let mut r = scale * off_centre;
         if facet + 1e-12 <= r.abs() {
             return None;
