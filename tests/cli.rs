@@ -4,7 +4,7 @@ mod support;
 
 use std::path::Path;
 use std::process::{Command, Output};
-use support::data_dir;
+use support::{data_dir, key_f64, key_str, read_fits};
 
 fn hipscut(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hipscut"))
@@ -15,25 +15,6 @@ fn hipscut(args: &[&str]) -> Output {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn read_fits(path: &Path) -> (Vec<usize>, Vec<f32>, fitsio::FitsFile) {
-    let mut f = fitsio::FitsFile::open(path).unwrap();
-    let hdu = f.primary_hdu().unwrap();
-    let shape = match &hdu.info {
-        fitsio::hdu::HduInfo::ImageInfo { shape, .. } => shape.clone(),
-        _ => panic!("not an image"),
-    };
-    let data: Vec<f32> = hdu.read_image(&mut f).unwrap();
-    (shape, data, f)
-}
-
-fn key_f64(f: &mut fitsio::FitsFile, key: &str) -> f64 {
-    f.primary_hdu().unwrap().read_key::<f64>(f, key).unwrap()
-}
-
-fn key_str(f: &mut fitsio::FitsFile, key: &str) -> String {
-    f.primary_hdu().unwrap().read_key::<String>(f, key).unwrap()
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod support;
 use hipscut::{render, CubeFrame, OpenOptions, RenderRequest, Survey, View};
 use std::process::Command;
 use support::server::TestServer;
-use support::{analytic, AnalyticSurvey, CUBE_STEP};
+use support::{analytic, key_f64, key_str, read_fits, AnalyticSurvey, CUBE_STEP};
 
 fn cube(dir: &std::path::Path) -> std::path::PathBuf {
     AnalyticSurvey {
@@ -115,20 +115,16 @@ fn frames_make_a_fits_cube_with_the_third_axis() {
     };
     let o = run(&["--frames", "1:3"], &out);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let mut f = fitsio::FitsFile::open(&out).unwrap();
-    let hdu = f.primary_hdu().unwrap();
-    let shape = match &hdu.info {
-        fitsio::hdu::HduInfo::ImageInfo { shape, .. } => shape.clone(),
-        _ => panic!("not an image"),
-    };
+    let (shape, data, mut f) = read_fits(&out);
     assert_eq!(shape, vec![3, 60, 90]);
-    let key = |f: &mut fitsio::FitsFile, k: &str| hdu.read_key::<f64>(f, k).unwrap();
     // Plane p (from 1) is frame p: value 100 + 2.5 p.
-    assert_eq!(key(&mut f, "CRPIX3"), 0.0);
-    assert_eq!((key(&mut f, "CRVAL3"), key(&mut f, "CDELT3")), (100.0, 2.5));
-    assert_eq!(hdu.read_key::<String>(&mut f, "CTYPE3").unwrap(), "VRAD");
-    assert_eq!(hdu.read_key::<String>(&mut f, "CUNIT3").unwrap(), "km/s");
-    let data: Vec<f32> = hdu.read_image(&mut f).unwrap();
+    assert_eq!(key_f64(&mut f, "CRPIX3"), 0.0);
+    assert_eq!(
+        (key_f64(&mut f, "CRVAL3"), key_f64(&mut f, "CDELT3")),
+        (100.0, 2.5)
+    );
+    assert_eq!(key_str(&mut f, "CTYPE3"), "VRAD");
+    assert_eq!(key_str(&mut f, "CUNIT3"), "km/s");
     let plane = 60 * 90;
     for p in 1..3 {
         for (a, b) in data[p * plane..(p + 1) * plane].iter().zip(&data[..plane]) {

@@ -61,6 +61,29 @@ pub fn correlation(a: &[f32], b: &[f32]) -> f64 {
     sxy / (sxx * syy).sqrt()
 }
 
+/// The shape (NAXISn, last first), the samples and the open file of a FITS file's primary
+/// image.
+pub fn read_fits(path: &Path) -> (Vec<usize>, Vec<f32>, fitsio::FitsFile) {
+    let mut f = fitsio::FitsFile::open(path).unwrap();
+    let hdu = f.primary_hdu().unwrap();
+    let shape = match &hdu.info {
+        fitsio::hdu::HduInfo::ImageInfo { shape, .. } => shape.clone(),
+        _ => panic!("not an image"),
+    };
+    let data: Vec<f32> = hdu.read_image(&mut f).unwrap();
+    (shape, data, f)
+}
+
+/// A number card of a FITS file's primary header.
+pub fn key_f64(f: &mut fitsio::FitsFile, key: &str) -> f64 {
+    f.primary_hdu().unwrap().read_key::<f64>(f, key).unwrap()
+}
+
+/// A string card of a FITS file's primary header.
+pub fn key_str(f: &mut fitsio::FitsFile, key: &str) -> String {
+    f.primary_hdu().unwrap().read_key::<String>(f, key).unwrap()
+}
+
 /// The shared sample data of the repository.
 pub fn data_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
