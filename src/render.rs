@@ -181,9 +181,10 @@ pub(crate) async fn render_one_on(
     let p = &survey.properties;
     let format = tile_format_of(survey, req)?;
     let geometry = Arc::new(req.field.geometry(survey)?);
+    let (order, allsky_first) = order_of(survey, req, &geometry)?;
     let spec = PaintSpec {
-        order: order_of(survey, req, &geometry)?,
-        allsky_first: wants_allsky(survey, req, &geometry),
+        order,
+        allsky_first,
         frame: cube_frame_of(survey, req)?,
         format,
         channels: if p.colour && format != TileFormat::Fits {
@@ -299,7 +300,7 @@ pub fn plan(survey: &Survey, req: &RenderRequest) -> Result<Plan> {
     let p = &survey.properties;
     let format = tile_format_of(survey, req)?;
     let geometry = req.field.geometry(survey)?;
-    let order = order_of(survey, req, &geometry)?;
+    let (order, allsky_first) = order_of(survey, req, &geometry)?;
     let to_survey = FrameRotation::new(geometry.frame, p.frame);
     let planned = buckets(&geometry, &to_survey, order, p.tile_depth());
     let field_tiles = planned
@@ -310,7 +311,6 @@ pub fn plan(survey: &Survey, req: &RenderRequest) -> Result<Plan> {
         .iter()
         .filter(|t| survey.coverage.as_ref().is_none_or(|c| c.touches(***t)))
         .count();
-    let allsky_first = wants_allsky(survey, req, &geometry);
     let tiles = if allsky_first { 0 } else { covered };
     let pixels = u64::from(p.tile_width) * u64::from(p.tile_width);
     let channels = if p.colour { 3 } else { 1 };
@@ -351,18 +351,24 @@ fn tile_format_of(survey: &Survey, req: &RenderRequest) -> Result<TileFormat> {
 }
 
 /// The order to read: the request's, within the survey's orders, or the one the output's pixel
-/// scale asks for.
-fn order_of(survey: &Survey, req: &RenderRequest, geometry: &OutputGeometry) -> Result<u8> {
+/// scale asks for; and whether that order's Allsky is read first. It is when the field wants an
+/// order below the survey's `hips_order_min` (stated, and at most 3, where HiPS keep their
+/// Allsky): the Allsky is then read instead of the many tiles of `hips_order_min` the field
+/// covers, and those tiles only if there is no Allsky. A survey that states no
+/// `hips_order_min` starts at order 0: its shallow tiles are asked for, and a missing one falls
+/// back level by level to the Allsky.
+fn order_of(survey: &Survey, req: &RenderRequest, geometry: &OutputGeometry) -> Result<(u8, bool)> {
     let p = &survey.properties;
-    let orders = p.order_min..=p.order_max;
     match req.order {
         None => {
             let pixel_deg = geometry
                 .pixel_scale_deg()
                 .ok_or_else(|| Error::InvalidWcs("the pixel scale cannot be measured".into()))?;
-            Ok(choose_order(pixel_deg, p.tile_depth(), orders))
+            let wanted = choose_order(pixel_deg, p.tile_depth(), 0..=p.order_max);
+            let allsky_first = p.order_min <= 3 && wanted < p.order_min;
+            Ok((wanted.max(p.order_min), allsky_first))
         }
-        Some(k) if orders.contains(&k) => Ok(k),
+        Some(k) if (p.order_min..=p.order_max).contains(&k) => Ok((k, false)),
         Some(k) => Err(Error::invalid(format!(
             "order {k} is outside the survey's orders {}..{}",
             p.order_min, p.order_max
@@ -383,21 +389,6 @@ pub(crate) fn cube_frame_of(survey: &Survey, req: &RenderRequest) -> Result<u32>
         (Some(cube), Some(CubeFrame::Index(k))) => cube.check_frame(k).map(|_| k),
         (Some(cube), Some(CubeFrame::Value(v))) => cube.frame_of(v),
     }
-}
-
-/// Whether the field wants an order below the survey's `hips_order_min` (stated, and at most 3,
-/// where HiPS keep their Allsky): the Allsky of that order is then read instead of the many
-/// tiles of it the field covers, and those tiles only if there is no Allsky. A survey that
-/// states no `hips_order_min` starts at order 0: its shallow tiles are asked for, and a missing
-/// one falls back level by level to the Allsky.
-fn wants_allsky(survey: &Survey, req: &RenderRequest, geometry: &OutputGeometry) -> bool {
-    let p = &survey.properties;
-    let wanted = || {
-        geometry
-            .pixel_scale_deg()
-            .map(|deg| choose_order(deg, p.tile_depth(), 0..=p.order_max))
-    };
-    req.order.is_none() && p.order_min <= 3 && wanted().is_some_and(|w| w < p.order_min)
 }
 
 /// Refuses a strict render with failed tiles, and an image without data unless allowed.
