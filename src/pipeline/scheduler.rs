@@ -64,8 +64,8 @@ pub(super) struct Reading {
 pub(super) struct Scheduler {
     pub(super) needs: BTreeMap<Need, NeedState>,
     pub(super) buckets: HashMap<TileId, BucketState>,
-    pub(super) order_min: u8,
-    pub(super) allsky_first: bool,
+    /// How the survey's levels are read.
+    pub(super) reading: Reading,
     /// Needs added since the last call to `next_batch`.
     pub(super) to_request: Vec<Need>,
     /// Planned needs not started yet, in the order their pixels come (top rows first).
@@ -81,7 +81,6 @@ pub(super) struct Scheduler {
     pub(super) concurrency: usize,
     pub(super) held_now: usize,
     pub(super) stats: RenderStats,
-    pub(super) coverage: Option<Arc<Coverage>>,
 }
 
 impl Scheduler {
@@ -97,8 +96,7 @@ impl Scheduler {
         let mut sched = Scheduler {
             needs: BTreeMap::new(),
             buckets: HashMap::new(),
-            order_min: reading.order_min,
-            allsky_first: reading.allsky_first,
+            reading,
             to_request: Vec::new(),
             queue: VecDeque::new(),
             urgent: VecDeque::new(),
@@ -109,7 +107,6 @@ impl Scheduler {
             concurrency,
             held_now: 0,
             stats: RenderStats::default(),
-            coverage: reading.coverage,
         };
         let mut pixels = 0u64;
         let mut first_use: HashMap<Need, (u32, u32)> = HashMap::new();
@@ -131,7 +128,7 @@ impl Scheduler {
                 jobs_left: 0,
             };
             sched.buckets.insert(home, state);
-            if sched.allsky_first {
+            if sched.reading.allsky_first {
                 sched.add_dep(home, Need::Allsky);
             } else {
                 sched.add_own_tiles(home);
@@ -158,7 +155,7 @@ impl Scheduler {
 
     /// Whether `need` is a tile outside the survey's coverage.
     fn outside_coverage(&self, need: Need) -> bool {
-        match (need, &self.coverage) {
+        match (need, &self.reading.coverage) {
             (Need::Tile(id), Some(coverage)) => !coverage.touches(id),
             _ => false,
         }
@@ -185,7 +182,7 @@ impl Scheduler {
             return None;
         }
         match need {
-            Need::Tile(id) if id.order > self.order_min => id.parent().map(Need::Tile),
+            Need::Tile(id) if id.order > self.reading.order_min => id.parent().map(Need::Tile),
             Need::Tile(_) => Some(Need::Allsky),
             Need::Allsky => None,
         }
@@ -282,7 +279,7 @@ impl Scheduler {
         let state = self.needs.get_mut(&need).expect("requested need");
         state.resolved = true;
         let waiting = std::mem::take(&mut state.waiting);
-        if !present && need == Need::Allsky && self.allsky_first {
+        if !present && need == Need::Allsky && self.reading.allsky_first {
             for &bucket in &waiting {
                 self.add_own_tiles(bucket);
             }
