@@ -48,6 +48,17 @@ pub(crate) fn parse_fits_number(v: &str) -> Option<f64> {
     v.trim().replace(['D', 'd'], "E").parse::<f64>().ok()
 }
 
+/// The number card `key` holds (`None` when there is none); an error naming `what` when its
+/// value is not a number.
+pub(crate) fn card_number(cards: &Cards, key: &str, what: &str) -> Result<Option<f64>> {
+    match find_card(cards, key) {
+        None => Ok(None),
+        Some(v) => parse_fits_number(v)
+            .map(Some)
+            .ok_or_else(|| Error::decode(what, format!("{key} = `{v}` is not a number"))),
+    }
+}
+
 /// Splits a FITS header into (keyword, raw value) pairs up to END; returns them and the header
 /// length rounded up to whole blocks. Cards are checked to be printable ASCII before they are
 /// read as text, as the standard requires, so no byte can split a character.

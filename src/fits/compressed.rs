@@ -9,7 +9,7 @@
 //! in them is checked here first: the image must be the tile's size, its compression tiles no
 //! larger than the image, and the table and its heap inside the bytes given.
 
-use super::cards::{find_card, header_cards, parse_fits_number, Cards, BLOCK};
+use super::cards::{card_number, find_card, header_cards, Cards, BLOCK};
 use crate::error::{Error, Result};
 use crate::raster::Raster;
 use std::ffi::{c_char, c_int, c_long, c_void};
@@ -34,12 +34,7 @@ pub(crate) struct CompressedImage {
 }
 
 fn number(cards: &Cards, key: &str) -> Result<Option<f64>> {
-    match find_card(cards, key) {
-        None => Ok(None),
-        Some(v) => parse_fits_number(v)
-            .map(Some)
-            .ok_or_else(|| bad(format!("{key} = `{v}` is not a number"))),
-    }
+    card_number(cards, key, "compressed FITS tile")
 }
 
 /// An integer keyword within `range`.

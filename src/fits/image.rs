@@ -7,7 +7,7 @@
 //! caller before any pixel is read, so a header that lies about its size costs nothing.
 //! Tile-compressed images (`compressed.rs`) are recognised here and read there.
 
-use super::cards::{find_card, header_cards, parse_fits_number};
+use super::cards::{card_number, header_cards};
 use super::compressed::{check_complete, compressed_image, read_compressed};
 use crate::error::{Error, Result};
 use crate::raster::Raster;
@@ -28,14 +28,7 @@ fn parse_header(bytes: &[u8]) -> Result<ImageHeader> {
         return Err(Error::decode("FITS tile", "it does not start with SIMPLE"));
     }
     let (cards, data_start) = header_cards(bytes)?;
-    let num = |k: &str| -> Result<Option<f64>> {
-        match find_card(&cards, k) {
-            None => Ok(None),
-            Some(v) => parse_fits_number(v).map(Some).ok_or_else(|| {
-                Error::decode("FITS header", format!("{k} = `{v}` is not a number"))
-            }),
-        }
-    };
+    let num = |k: &str| card_number(&cards, k, "FITS header");
     let int = |k: &str| -> Result<i64> {
         let v = num(k)?.ok_or_else(|| Error::decode("FITS header", format!("{k} is missing")))?;
         if v.fract() != 0.0 {
