@@ -157,12 +157,15 @@ fn native_of(
             xi: pv(1).unwrap_or(0.0),
             eta: pv(2).unwrap_or(0.0),
         },
-        Projection::Szp => Native::szp(
-            pv(1).unwrap_or(0.0),
-            rad(pv(2).unwrap_or(0.0)),
-            rad(pv(3).unwrap_or(90.0)),
-        )
-        .ok_or("PV2_1 and PV2_3 make a degenerate projection")?,
+        Projection::Szp => {
+            let theta_c = pv(3).unwrap_or(90.0);
+            if theta_c.abs() > 90.0 {
+                return Err(format!("PV2_3 (theta_c) = {theta_c}° must lie within ±90°"));
+            }
+            let (mu, phi_c) = (pv(1).unwrap_or(0.0), pv(2).unwrap_or(0.0));
+            Native::szp(mu, rad(phi_c), rad(theta_c))
+                .ok_or("PV2_1 and PV2_3 make a degenerate projection")?
+        }
         Projection::Ncp => {
             if delta0 == 0.0 {
                 return Err("NCP is undefined at the equator (CRVAL2 = 0)".into());

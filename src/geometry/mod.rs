@@ -122,15 +122,6 @@ fn check_projection_parameters(projection: Projection, cards: &Cards) -> Result<
                 return refuse(format!("PV2_2 (gamma) = {gamma}° must lie within ±90°"));
             }
         }
-        Projection::Szp => {
-            let (mu, theta_c) = (pv(1, 0.0), pv(3, 90.0));
-            if theta_c.abs() > 90.0 {
-                return refuse(format!("PV2_3 (theta_c) = {theta_c}° must lie within ±90°"));
-            }
-            if mu * theta_c.to_radians().sin() + 1.0 == 0.0 {
-                return refuse("PV2_1 and PV2_3 make a degenerate projection".into());
-            }
-        }
         Projection::Cyp => {
             let (mu, lambda) = (pv(1, 1.0), pv(2, 1.0));
             if lambda == 0.0 || mu == 0.0 || mu + lambda == 0.0 {
