@@ -209,6 +209,11 @@ impl Engine {
         AbortOnDrop(task).await.and_then(|r| r)
     }
 
+    /// [`Engine::target`], blocking.
+    pub fn target_blocking(&self, name: &str) -> Result<Target> {
+        block_on(self.target(name))
+    }
+
     /// The records of the engine's HiPS list (its `hipslist`, or the built-in one), read
     /// through the engine's HTTP client and disk cache.
     pub(crate) async fn hipslist(&self) -> Result<Vec<crate::survey::HipsRecord>> {

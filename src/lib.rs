@@ -97,7 +97,7 @@ pub use render::{
 };
 pub use report::{process_usage, ImageStats, RunReport, Seconds, Tiles};
 pub use request::{CubeFrame, Field, RenderRequest, View, WcsHeader, DEFAULT_FOV, DEFAULT_WIDTH};
-pub use serve::{serve_blocking, ServeOptions, Server};
+pub use serve::{serve_blocking, Hips2fitsQuery, ServeOptions, Server};
 pub use survey::{CubeAxis, HipsRecord, OpenOptions, Properties, Survey};
 pub use target::{resolve_target, Target, TargetSource, SESAME_URL};
 pub use tile::TileFormat;

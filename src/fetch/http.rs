@@ -101,7 +101,11 @@ fn client(opts: &FetchOptions) -> Result<reqwest::Client> {
         .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
         .pool_max_idle_per_host(opts.concurrency.max(1))
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("hipscut/", env!("CARGO_PKG_VERSION")))
+        .user_agent(
+            opts.user_agent
+                .as_deref()
+                .unwrap_or(concat!("hipscut/", env!("CARGO_PKG_VERSION"))),
+        )
         .build()
         .map_err(|e| Error::invalid(format!("cannot set up the HTTP client: {e}")))
 }

@@ -47,6 +47,9 @@ pub struct FetchOptions {
     pub use_cache: bool,
     /// Cache size cap in bytes (least recently used files go first).
     pub cache_size: u64,
+    /// The `User-Agent` of every request (`None`: `hipscut/VERSION`). Survey operators ask
+    /// heavy users to name themselves; tests tell apart the processes of a cluster by it.
+    pub user_agent: Option<String>,
 }
 
 impl Default for FetchOptions {
@@ -59,6 +62,7 @@ impl Default for FetchOptions {
             cache_dir: None,
             use_cache: true,
             cache_size: crate::cache::DEFAULT_CACHE_SIZE,
+            user_agent: None,
         }
     }
 }

@@ -5,6 +5,7 @@ mod admission;
 mod catalogue;
 mod metrics;
 mod params;
+pub use params::Hips2fitsQuery;
 mod problem;
 mod respond;
 

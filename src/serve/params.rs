@@ -31,6 +31,55 @@ pub(crate) struct Query {
     pub format: OutputFormat,
 }
 
+/// A hips2fits query made into a render, to run it in-process (the Python package's
+/// `hipscut.hips2fits`): the parameters, checks and messages of `hipscut serve`, with
+/// hipscut's own limits rather than a server's (up to [`crate::MAX_PIXELS`] pixels, any field
+/// of view, a day to render).
+///
+/// ```
+/// use hipscut::{Hips2fitsQuery, OutputFormat};
+///
+/// let pairs: Vec<(String, String)> = [
+///     ("hips", "CDS/P/DSS2/red"), ("ra", "83.63"), ("dec", "22.01"), ("fov", "0.5"),
+///     ("width", "300"), ("height", "200"), ("projection", "TAN"), ("format", "png"),
+/// ]
+/// .into_iter()
+/// .map(|(k, v)| (k.to_string(), v.to_string()))
+/// .collect();
+/// let query = Hips2fitsQuery::parse(&pairs)?;
+/// assert_eq!((query.hips.as_str(), query.format), ("CDS/P/DSS2/red", OutputFormat::Png));
+/// # Ok::<(), hipscut::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Hips2fitsQuery {
+    /// The `hips` parameter: the survey's ID, URL or folder.
+    pub hips: String,
+    /// The render asked for.
+    pub request: RenderRequest,
+    /// The output format (`format`, FITS by default).
+    pub format: OutputFormat,
+}
+
+impl Hips2fitsQuery {
+    /// Checks hips2fits's parameters (`hips`, `ra`, `dec`, `fov`, `width`, `height`,
+    /// `projection`, `coordsys`, `rotation_angle` or `wcs`, and `format`, `stretch`, `min_cut`,
+    /// `max_cut`, `cmap`, `inverted`); a bad one is an error that names it.
+    pub fn parse(pairs: &[(String, String)]) -> crate::Result<Self> {
+        let limits = Limits {
+            max_pixels: crate::MAX_PIXELS as u64,
+            max_fov: 360.0,
+            render_time: Duration::from_secs(86_400),
+        };
+        let query = parse(pairs, &limits).map_err(|p| crate::Error::invalid(p.description))?;
+        Ok(Hips2fitsQuery {
+            hips: query.hips,
+            request: query.request,
+            format: query.format,
+        })
+    }
+}
+
 /// The parameters hips2fits takes (other names are ignored, as hips2fits does).
 const KNOWN: &[&str] = &[
     "hips",
