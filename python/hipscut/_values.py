@@ -65,8 +65,10 @@ def cut(value: Any, name: str, *, percent: bool) -> str:
     percentile when ``percent`` (as astroquery's hips2fits sends it) and a value otherwise."""
     if isinstance(value, str):
         return value
-    value = number(value, name)
-    return f"{value!r}%" if percent else repr(value)
+    if percent:
+        number(value, name)
+        return f"{value}%"  # as astroquery writes it: 1 is "1%", 0.5 is "0.5%"
+    return repr(number(value, name))
 
 
 def colormap(value: Any) -> str:

@@ -33,7 +33,12 @@ fn raise(name: &str, message: String) -> PyErr {
 
 /// The library's error as its Python exception.
 pub(crate) fn to_py(error: Error) -> PyErr {
-    raise(class_name(error.kind()), error.to_string())
+    let message = match &error {
+        // The class says it is a bad request; the message says what.
+        Error::InvalidParameter(message) => message.clone(),
+        other => other.to_string(),
+    };
+    raise(class_name(error.kind()), message)
 }
 
 /// A bad argument, found before the library was called.

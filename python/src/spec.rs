@@ -60,6 +60,14 @@ pub(crate) struct Spec {
     target: Option<String>,
 }
 
+/// `key: what is wrong`, without the library's "invalid parameter" prefix (the exception's
+/// class says so).
+fn named(key: &str, error: &dyn std::fmt::Display) -> String {
+    let message = error.to_string();
+    let what = message.strip_prefix("invalid parameter: ").unwrap_or(&message);
+    format!("{key}: {what}")
+}
+
 /// The keywords of a spec, each parsed with its name in the error.
 struct Keywords(HashMap<String, String>);
 
@@ -75,7 +83,7 @@ impl Keywords {
         self.get(key)
             .map(|v| {
                 v.parse::<T>()
-                    .map_err(|e| Error::InvalidParameter(format!("{key}: {e}")))
+                    .map_err(|e| Error::InvalidParameter(named(key, &e)))
             })
             .transpose()
     }
@@ -208,7 +216,7 @@ fn field_of(keywords: &Keywords) -> Result<Field> {
             )));
         }
         let mut header = WcsHeader::parse(text.as_bytes())
-            .map_err(|e| Error::InvalidParameter(format!("wcs: {e}")))?;
+            .map_err(|e| Error::InvalidParameter(named("wcs", &e)))?;
         if let Some(w) = width {
             header = header.width(w);
         }
@@ -226,8 +234,8 @@ fn field_of(keywords: &Keywords) -> Result<Field> {
             ))
         }
         (Some(ra), Some(dec)) => Some((
-            parse_longitude(ra, frame).map_err(|e| Error::InvalidParameter(format!("ra: {e}")))?,
-            parse_latitude(dec).map_err(|e| Error::InvalidParameter(format!("dec: {e}")))?,
+            parse_longitude(ra, frame).map_err(|e| Error::InvalidParameter(named("ra", &e)))?,
+            parse_latitude(dec).map_err(|e| Error::InvalidParameter(named("dec", &e)))?,
         )),
         (None, None) => None,
         _ => {
