@@ -64,7 +64,9 @@ pub(crate) struct Spec {
 /// class says so).
 fn named(key: &str, error: &dyn std::fmt::Display) -> String {
     let message = error.to_string();
-    let what = message.strip_prefix("invalid parameter: ").unwrap_or(&message);
+    let what = message
+        .strip_prefix("invalid parameter: ")
+        .unwrap_or(&message);
     format!("{key}: {what}")
 }
 
