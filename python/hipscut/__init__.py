@@ -144,7 +144,9 @@ def render(
     ((3, 30, 60), 'GLON-TAN')
     """
     spec = _spec(**locals())
-    data, cards, info = _native.render(_location(survey), spec)
+    painted, cards, info = _native.render(_location(survey), spec)
+    # FITS order as views of the painted samples (rows bottom-up, planes first): no copy.
+    data = painted[::-1, :, 0] if painted.shape[2] == 1 else painted[::-1].transpose(2, 0, 1)
     return RenderResult(data=data, wcs=_wcs_of(cards, data.shape), info=info)
 
 

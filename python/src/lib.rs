@@ -91,9 +91,8 @@ fn configure(
 /// An image (a numpy array), its WCS cards and what its render did.
 type Rendering<'py> = (Bound<'py, PyAny>, Vec<(String, String)>, Bound<'py, PyDict>);
 
-/// Renders `spec` from `survey` (`None`: the embedded survey): the image in FITS order
-/// (bottom row first; channels first when there are several), its WCS cards, and what the
-/// render did.
+/// Renders `spec` from `survey` (`None`: the embedded survey): the image as the engine paints
+/// it (height × width × channels, top row first), its WCS cards, and what the render did.
 #[pyfunction]
 #[pyo3(signature = (survey, spec))]
 fn render<'py>(
@@ -106,18 +105,13 @@ fn render<'py>(
     let rendered = py
         .detach(|| spec.render(&engine, survey.as_deref()))
         .map_err(errors::to_py)?;
-    let (width, height, channels) = (
-        rendered.image.width,
-        rendered.image.height,
-        rendered.image.channels,
-    );
-    let data = fits_order(&rendered);
-    let array = PyArray1::from_vec(py, data);
-    let array = if channels == 1 {
-        array.reshape([height, width])?.into_any()
-    } else {
-        array.reshape([channels, height, width])?.into_any()
-    };
+    let mut rendered = rendered;
+    let image = &mut rendered.image;
+    let shape = [image.height, image.width, image.channels];
+    // The samples are moved, not copied: the Python side views them in FITS order.
+    let array = PyArray1::from_vec(py, std::mem::take(&mut image.data))
+        .reshape(shape)?
+        .into_any();
     let info = info_of(py, &rendered)?;
     Ok((array, rendered.geometry.cards.clone(), info))
 }
@@ -173,19 +167,6 @@ fn query<'py>(py: Python<'py>, pairs: Vec<(String, String)>) -> PyResult<Bound<'
     Ok(PyBytes::new(py, &bytes))
 }
 
-/// The image's samples in FITS order: rows bottom-up, one plane per channel.
-fn fits_order(rendered: &Rendered) -> Vec<f32> {
-    let image = &rendered.image;
-    let (w, h, c) = (image.width, image.height, image.channels);
-    let mut out = Vec::with_capacity(w * h * c);
-    for channel in 0..c {
-        for row in image.data.chunks_exact(w * c).rev() {
-            out.extend(row.iter().skip(channel).step_by(c));
-        }
-    }
-    out
-}
-
 /// What the render did, for `hipscut.render`'s `info`.
 fn info_of<'py>(py: Python<'py>, rendered: &Rendered) -> PyResult<Bound<'py, PyDict>> {
     let info = PyDict::new(py);
@@ -202,6 +183,17 @@ fn info_of<'py>(py: Python<'py>, rendered: &Rendered) -> PyResult<Bound<'py, PyD
     info.set_item("unit", stats.unit.clone())?;
     info.set_item("survey", rendered.provenance.survey_id.clone())?;
     info.set_item("warnings", rendered.warnings.clone())?;
+    let times = &stats.times;
+    let seconds = PyDict::new(py);
+    for (stage, time) in [
+        ("plan", times.plan),
+        ("fetch", times.fetch),
+        ("decode", times.decode),
+        ("paint", times.paint),
+    ] {
+        seconds.set_item(stage, time.as_secs_f64())?;
+    }
+    info.set_item("seconds", seconds)?;
     Ok(info)
 }
 

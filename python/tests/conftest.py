@@ -42,6 +42,12 @@ def offline_engine(tmp_path_factory):
     hipscut.configure(cache_dir=tmp_path_factory.mktemp("cache"), sesame=NOWHERE)
 
 
+class Server(ThreadingHTTPServer):
+    # socketserver's backlog of 5 drops the SYNs of a client that opens 16 connections at
+    # once, and TCP sends them again a second later.
+    request_queue_size = 128
+
+
 class LoggingHandler(SimpleHTTPRequestHandler):
     """Serves the sample folder and notes each request's path and User-Agent."""
 
@@ -63,7 +69,7 @@ def sample_server():
     """The samples over HTTP on 127.0.0.1: (base URL, request log)."""
     log = {"lock": threading.Lock(), "requests": []}
     handler = partial(LoggingHandler, directory=str(DATA), log=log)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
