@@ -44,6 +44,7 @@ fn options(cache: &Path) -> OpenOptions {
             cache_dir: Some(cache.to_path_buf()),
             use_cache: true,
             cache_size: 1 << 30,
+            user_agent: None,
         },
         hipslist: None,
         sesame: None,
