@@ -73,17 +73,20 @@ def configure(
     ``target``. ``decoded_cache_bytes`` of decoded tiles are kept between renders; ``threads``
     paint (0: one per core). ``user_agent`` names this client to the servers.
     """
+    for name, value in (("hipslist", hipslist), ("sesame", sesame), ("user_agent", user_agent)):
+        if value is not None:
+            _values.text(value, name)
     _native.configure(
         cache_dir=None if cache_dir is None else os.fspath(cache_dir),
-        use_cache=bool(cache),
-        cache_size=int(cache_size),
-        concurrency=int(concurrency),
-        retries=int(retries),
+        use_cache=_values.flag(cache, "cache") == "true",
+        cache_size=_values.count(cache_size, "cache_size"),
+        concurrency=_values.count(concurrency, "concurrency"),
+        retries=_values.count(retries, "retries"),
         timeout=_values.number(timeout, "timeout"),
         hipslist=hipslist,
         sesame=sesame,
-        decoded_cache_bytes=int(decoded_cache_bytes),
-        threads=int(threads),
+        decoded_cache_bytes=_values.count(decoded_cache_bytes, "decoded_cache_bytes"),
+        threads=_values.count(threads, "threads"),
         user_agent=user_agent,
     )
 

@@ -48,6 +48,14 @@ def whole(value: Any, name: str) -> str:
     raise BadRequest(f"{name} must be a whole number, not {value!r}")
 
 
+def count(value: Any, name: str) -> int:
+    """A whole number ≥ 0."""
+    n = int(whole(value, name))
+    if n < 0:
+        raise BadRequest(f"{name} must be 0 or more, not {n}")
+    return n
+
+
 def flag(value: Any, name: str) -> str:
     if not isinstance(value, (bool, numbers.Integral)) or value not in (0, 1):
         raise BadRequest(f"{name} must be True or False, not {value!r}")

@@ -180,6 +180,8 @@ fn info_of<'py>(py: Python<'py>, rendered: &Rendered) -> PyResult<Bound<'py, PyD
     info.set_item("tiles_missing", stats.missing)?;
     info.set_item("tiles_failed", stats.failed)?;
     info.set_item("bytes_fetched", stats.bytes)?;
+    info.set_item("pixels_painted", stats.pixels_painted)?;
+    info.set_item("pixels_precise", stats.pixels_precise)?;
     info.set_item("unit", stats.unit.clone())?;
     info.set_item("survey", rendered.provenance.survey_id.clone())?;
     info.set_item("warnings", rendered.warnings.clone())?;

@@ -137,10 +137,20 @@ def test_render_arguments_are_checked():
             hipscut.render(FERMI, fov=1, width=10, height=10, **kwargs)
     with pytest.raises(hipscut.BadRequest, match="survey"):
         hipscut.render(42)
-    with pytest.raises(hipscut.BadRequest, match="concurrency"):
-        hipscut.configure(concurrency=0)
-    with pytest.raises(hipscut.BadRequest, match="timeout"):
-        hipscut.configure(timeout=float("inf"))
+    for kwargs, needle in [
+        (dict(concurrency=0), "concurrency"),
+        (dict(concurrency=2.5), "concurrency"),
+        (dict(timeout=float("inf")), "timeout"),
+        (dict(timeout="slow"), "timeout"),
+        (dict(cache_size=-1), "cache_size"),
+        (dict(decoded_cache_bytes=-5), "decoded_cache_bytes"),
+        (dict(retries=1000), "retries"),
+        (dict(cache="no"), "cache"),
+        (dict(user_agent=7), "user_agent"),
+        (dict(user_agent="bad\nagent"), "HTTP client"),
+    ]:
+        with pytest.raises(hipscut.BadRequest, match=needle):
+            hipscut.configure(**kwargs)
 
 
 def test_empty_fields_and_unknown_names_raise_their_kind():
