@@ -50,6 +50,9 @@ pub(crate) struct Piece {
     /// 1 / size, exact (sizes are powers of two): the correction's scale, without a division
     /// per pixel.
     per_size: f64,
+    /// Where the homography's estimate may fall for the correction to be applied: a quarter of
+    /// the piece beyond its sides, `[u_lo, u_hi, v_lo, v_hi]` (computed once, not per pixel).
+    reach: [f64; 4],
     /// Output → tile map; `None` where the corners could not all be projected.
     map: Option<Homography>,
     /// The map's second-order error across the piece, subtracted from it.
@@ -119,16 +122,7 @@ impl TileMesh {
             },
         };
         let mut mesh = TileMesh {
-            root: Piece {
-                u0: 0.0,
-                v0: 0.0,
-                size: projector.width,
-                per_size: projector.width.recip(),
-                map: None,
-                correction: None,
-                children: None,
-                precise: false,
-            },
+            root: Piece::new((0.0, 0.0, projector.width), None, None, None, false),
             pieces: 0,
             precise_pieces: 0,
         };
@@ -161,16 +155,7 @@ impl TileMesh {
             if !good {
                 self.precise_pieces += 1;
             }
-            return Piece {
-                u0,
-                v0,
-                size,
-                per_size: size.recip(),
-                map,
-                correction,
-                children: None,
-                precise: !good,
-            };
+            return Piece::new((u0, v0, size), map, correction, None, !good);
         }
         let half = size / 2.0;
         let children = Box::new([
@@ -179,16 +164,7 @@ impl TileMesh {
             self.piece(p, u0, v0 + half, half, level + 1),
             self.piece(p, u0 + half, v0 + half, half, level + 1),
         ]);
-        Piece {
-            u0,
-            v0,
-            size,
-            per_size: size.recip(),
-            map,
-            correction,
-            children: Some(children),
-            precise: false,
-        }
+        Piece::new((u0, v0, size), map, correction, Some(children), false)
     }
 
     /// The tile-grid position (u, v) of output pixel (col, row), or `None` where the piece that
@@ -240,6 +216,28 @@ impl TileMesh {
 }
 
 impl Piece {
+    /// The piece `(u0, v0, size)` of the tile's grid.
+    fn new(
+        (u0, v0, size): (f64, f64, f64),
+        map: Option<Homography>,
+        correction: Option<Correction>,
+        children: Option<Box<[Piece; 4]>>,
+        precise: bool,
+    ) -> Piece {
+        let (before, after) = (size / 4.0, 1.25 * size);
+        Piece {
+            u0,
+            v0,
+            size,
+            per_size: size.recip(),
+            reach: [u0 - before, u0 + after, v0 - before, v0 + after],
+            map,
+            correction,
+            children,
+            precise,
+        }
+    }
+
     /// (u, v) of output pixel (col, row) if this leaf paints it through its homography.
     #[inline]
     fn holds(&self, col: f64, row: f64) -> Option<(f64, f64)> {
@@ -250,8 +248,8 @@ impl Piece {
         // The correction holds over the piece and a little beyond it: a pixel the homography
         // puts far outside (met through `last`) is not corrected into it by extrapolation.
         let (hu, hv) = map.apply(col, row);
-        let near = |x: f64, lo: f64| x >= lo - self.size / 4.0 && x <= lo + 1.25 * self.size;
-        if !(near(hu, self.u0) && near(hv, self.v0)) {
+        let [u_lo, u_hi, v_lo, v_hi] = self.reach;
+        if !(hu >= u_lo && hu <= u_hi && hv >= v_lo && hv <= v_hi) {
             return None;
         }
         let uv = corrected((hu, hv), self.correction.as_ref(), self.frame());
@@ -428,16 +426,19 @@ fn sample_inside(
         return true;
     }
     let (a, b) = (u - 0.5, v - 0.5);
-    if a < 0.0 || b < 0.0 || a + 1.0 >= w || b + 1.0 >= w {
+    // Written so that NaN fails it too.
+    if !(a >= 0.0 && b >= 0.0 && a + 1.0 < w && b + 1.0 < w) {
         return false;
     }
-    // Truncation is the floor here (a, b ≥ 0), without a libm call.
-    let (i0, j0) = (a as usize, b as usize);
+    // Truncation is the floor here (a, b ≥ 0), without a libm call; to i32, one instruction
+    // where `as usize` takes a dozen and `as i32` seven (callgrind: 28 per pixel → 2).
+    // SAFETY: a and b are finite and in [0, w − 1), and no tile is near i32::MAX wide.
+    let (i0, j0) = unsafe { (a.to_int_unchecked::<i32>(), b.to_int_unchecked::<i32>()) };
     if grid.is_some_and(|g| g.crosses_cap_edge(i0 as i64, j0 as i64, 1)) {
         return false;
     }
     // In f32, as lerps (see `TileImage::bilinear`): f64 weights cost 3 % more of a whole
     // render; the rounding, a few 10⁻⁸ of the values, is far below what the tests bound.
-    let (fu, fv) = ((a - i0 as f64) as f32, (b - j0 as f64) as f32);
-    tile.bilinear(i0, j0, fu, fv, out)
+    let (fu, fv) = ((a - f64::from(i0)) as f32, (b - f64::from(j0)) as f32);
+    tile.bilinear(i0 as usize, j0 as usize, fu, fv, out)
 }

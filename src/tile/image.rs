@@ -85,7 +85,7 @@ impl TileImage {
 /// Two lerps along the rows and one across, in f32 (the projective painter's hot loop), for
 /// pixels of `CH` channels.
 #[inline]
-fn lerp_quad<T: Copy + Into<f32>, const CH: usize>(
+fn lerp_quad<T: Sample, const CH: usize>(
     data: &[T],
     width: usize,
     (i0, j0): (usize, usize),
@@ -109,11 +109,25 @@ fn lerp_quad<T: Copy + Into<f32>, const CH: usize>(
         let lower = b0 + fv * (b1 - b0);
         *v = upper + fu * (lower - upper);
     }
-    if value.iter().any(|v| v.is_nan()) {
+    if T::MAY_BE_NO_DATA && value.iter().any(|v| v.is_nan()) {
         return false;
     }
     out.copy_from_slice(&value);
     true
+}
+
+/// A tile's sample type.
+trait Sample: Copy + Into<f32> {
+    /// Whether a sample may be no data (NaN): bytes always hold data.
+    const MAY_BE_NO_DATA: bool;
+}
+
+impl Sample for u8 {
+    const MAY_BE_NO_DATA: bool = false;
+}
+
+impl Sample for f32 {
+    const MAY_BE_NO_DATA: bool = true;
 }
 
 #[cfg(test)]
