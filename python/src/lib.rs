@@ -102,10 +102,9 @@ fn render<'py>(
 ) -> PyResult<Rendering<'py>> {
     let spec = Spec::new(spec).map_err(errors::to_py)?;
     let engine = engine()?;
-    let rendered = py
+    let mut rendered = py
         .detach(|| spec.render(&engine, survey.as_deref()))
         .map_err(errors::to_py)?;
-    let mut rendered = rendered;
     let image = &mut rendered.image;
     let shape = [image.height, image.width, image.channels];
     // The samples are moved, not copied: the Python side views them in FITS order.
@@ -113,7 +112,7 @@ fn render<'py>(
         .reshape(shape)?
         .into_any();
     let info = info_of(py, &rendered)?;
-    Ok((array, rendered.geometry.cards.clone(), info))
+    Ok((array, std::mem::take(&mut rendered.geometry.cards), info))
 }
 
 /// Renders `spec` and encodes it as `format` (`fits`, `png` or `jpg`), with the spec's display
