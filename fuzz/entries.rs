@@ -6,7 +6,9 @@
 //! explore small images (fast to decode) and every decoder path. Each entry says whether the
 //! input was accepted all the way through (the tests check that every seed is).
 
-use hipscut::internals::{decode_allsky, decode_raster, parse_list, sesame_position, Shape};
+use hipscut::internals::{
+    decode_allsky, decode_raster, decode_tile, parse_list, sesame_position, Shape,
+};
 use hipscut::{
     parse_latitude, parse_longitude, Colormap, Coverage, Cuts, Frame, Properties, Rgb, Sources,
     TileFormat, WcsHeader,
@@ -48,7 +50,11 @@ pub fn picture_tile(data: &[u8]) -> bool {
     };
     let width = 1usize << ((k >> 1) % 8);
     let channels = if k & 0x80 == 0 { 1 } else { 3 };
-    decode_raster(bytes, format, channels, Shape::Tile(width), "fuzz").is_ok()
+    let raster = decode_raster(bytes, format, channels, Shape::Tile(width), "fuzz").is_ok();
+    // The painters' path, which keeps opaque pictures' bytes: it must agree on what decodes.
+    let tile = decode_tile(bytes, format, channels, width, "fuzz").is_ok();
+    assert_eq!(raster, tile, "the two decoding paths disagree");
+    tile
 }
 
 /// `Moc.fits` coverage maps: read, then asked about a few tiles.

@@ -115,6 +115,17 @@ pub mod internals {
         allsky_grid_columns, cell_of_pixel, decode_raster, slice_allsky, Shape, TileId,
     };
 
+    /// Decodes a tile on the painters' path (opaque 8-bit pictures kept as bytes).
+    pub fn decode_tile(
+        bytes: &[u8],
+        format: crate::TileFormat,
+        channels: usize,
+        width: usize,
+        what: &str,
+    ) -> crate::Result<()> {
+        crate::store::decode_tile(bytes, format, channels, width, what).map(|_| ())
+    }
+
     /// The J2000 position in a Sesame answer.
     pub fn sesame_position(xml: &str) -> Option<(f64, f64)> {
         crate::target::position_in(xml)

@@ -2,7 +2,9 @@
 //! depends on, keyed by (order, ipix), plus the Allsky when it fell back to it.
 
 use crate::error::{Error, Result};
-use crate::tile::{decode_raster, slice_allsky, Shape, TileFormat, TileId, TileImage};
+use crate::tile::{
+    decode_picture_tile, decode_raster, slice_allsky, Shape, TileFormat, TileId, TileImage,
+};
 use std::sync::Arc;
 
 /// Tiles of an Allsky file, ready to sample like a level of ordinary tiles.
@@ -52,7 +54,12 @@ pub(crate) fn decode_tile(
     width: usize,
     what: &str,
 ) -> Result<TileImage> {
-    decode_raster(bytes, format, channels, Shape::Tile(width), what).map(TileImage::new)
+    match format {
+        TileFormat::Fits => {
+            decode_raster(bytes, format, channels, Shape::Tile(width), what).map(TileImage::new)
+        }
+        _ => decode_picture_tile(bytes, format, channels, width, what),
+    }
 }
 
 /// Decodes the Allsky of `order` of a survey with `tile_width`-px tiles and slices it into
