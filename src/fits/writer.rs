@@ -53,9 +53,12 @@ pub(crate) fn write_float_image(
     // FITS row 1 is the bottom row; planes are stored one after the other.
     let mut data: Vec<f32> = Vec::with_capacity(w * h * ch);
     for c in 0..ch {
-        for row in (0..h).rev() {
-            let start = row * w * ch + c;
-            data.extend(image.data[start..].iter().step_by(ch).take(w));
+        for row in image.data.chunks_exact(w * ch).rev() {
+            if ch == 1 {
+                data.extend_from_slice(row);
+            } else {
+                data.extend(row.chunks_exact(ch).filter_map(|px| px.get(c)));
+            }
         }
     }
     hdu.write_image(&mut file, &data).map_err(text)?;
