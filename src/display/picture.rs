@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::raster::Raster;
 use crate::render::{BandSource, Bands};
 use image::ExtendedColorType;
+use rayon::prelude::*;
 
 /// Pixels ready for an encoder: `bytes` in the layout `colour` names (16-bit samples native
 /// endian, as the image encoders take them).
@@ -177,7 +178,9 @@ fn band_of(image: &Raster, band: Band) -> Raster {
 fn levels(image: &Raster, jpeg: bool, background: Rgb) -> Picture {
     let ch = image.channels;
     let no_data = |px: &[f32]| px.iter().any(|v| v.is_nan());
-    let has_no_data = image.data.chunks_exact(ch).any(no_data);
+    // A pixel has no data where any channel is NaN: any NaN sample tells. In parallel, as the
+    // conversion below: a CLI render's picture is made on the idle painting cores.
+    let has_no_data = image.data.par_iter().any(|v| v.is_nan());
     let out_ch = if ch == 1 && jpeg && has_no_data && !background.is_grey() {
         3
     } else {
@@ -191,7 +194,7 @@ fn levels(image: &Raster, jpeg: bool, background: Rgb) -> Picture {
             width: image.width as u32,
             height: image.height as u32,
             colour: layout_8(ch, false),
-            bytes: image.data.iter().map(|&v| byte_level(v)).collect(),
+            bytes: image.data.par_iter().map(|&v| byte_level(v)).collect(),
         };
     }
     let mut bytes = Vec::with_capacity(image.data.len() / ch * (out_ch + 1));
@@ -217,11 +220,12 @@ fn levels(image: &Raster, jpeg: bool, background: Rgb) -> Picture {
     }
 }
 
-/// The 8-bit level of a picture tile's value: rounded, clamped to 0–255, NaN as 0 (`as u8`
-/// saturates and maps NaN to 0), in one addition: no division, and no call of libm's `round`.
+/// The 8-bit level of a picture tile's value: rounded, clamped to 0–255, NaN as 0, in one
+/// addition: `as u8` saturates (below −0.5 to 0, above 254.5 to 255) and maps NaN to 0, so
+/// no clamp, no division and no call of libm's `round`.
 #[inline]
 fn byte_level(v: f32) -> u8 {
-    (v.clamp(0.0, 255.0) + 0.5) as u8
+    (v + 0.5) as u8
 }
 
 /// Single-band data through cuts, stretch and colormap.
