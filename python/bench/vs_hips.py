@@ -9,7 +9,7 @@ no decoded-tile cache, as hips keeps none); then hipscut-warm, the engine keepin
 tiles between renders as it does by default.
 
     python python/bench/vs_hips.py --hips-python target/hips-venv/bin/python \\
-        --hipscut-python target/py-venv/bin/python --repeat 5
+        --hipscut-python target/py-venv/bin/python --repeat 9
 """
 
 import argparse
