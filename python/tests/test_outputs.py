@@ -98,3 +98,17 @@ def test_render_returns_the_fits_values_and_wcs(tmp_path, name):
     assert result.info["tile_format"] == tile_format
     read = result.info["tiles_local"] + result.info["tiles_from_memory"]
     assert read > 0 and result.info["tiles_missing"] == 0, result.info
+
+
+def test_a_failed_render_file_leaves_no_file(tmp_path):
+    survey, tile_format, field = FIELDS["DSS2Red FITS tiles, TAN"]
+    out = tmp_path / "never.png"
+    with pytest.raises(hipscut.BadRequest, match="projection"):
+        hipscut.render_file(out, survey, **{**field, "projection": "XYZ"})
+    with pytest.raises(hipscut.NotFound):
+        hipscut.render_file(out, survey, **{**field, "ra": 90.0, "dec": 60.0})
+    with pytest.raises(hipscut.BadRequest, match="gif"):
+        hipscut.render_file(tmp_path / "never.gif", survey, **field)
+    with pytest.raises(hipscut.HipscutError):
+        hipscut.render_file(tmp_path / "no" / "such" / "dir.png", survey, **field)
+    assert list(tmp_path.iterdir()) == [], "no file, not even a temporary one"
