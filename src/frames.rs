@@ -20,6 +20,7 @@ use std::time::Instant;
 ///     "hips_order = 1\ndataproduct_type = cube\nhips_cube_depth = 8\ndata_cube_crval3 = 5\n\
 ///      data_cube_cdelt3 = 0.5",
 /// )?;
+/// // A true invariant: the properties above say `dataproduct_type = cube`.
 /// let frames = CubeFrames { first: 2, count: 3, axis: p.cube.unwrap() };
 /// assert_eq!(frames.value(1), 6.5); // frame 3: 5 + (3 + 1 - 1) × 0.5
 /// # Ok::<(), hipscut::Error>(())

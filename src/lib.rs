@@ -123,7 +123,7 @@ pub mod internals {
         width: usize,
         what: &str,
     ) -> crate::Result<()> {
-        crate::store::decode_tile(bytes, format, channels, width, what).map(|_| ())
+        crate::tile::decode_tile(bytes, format, channels, width, what).map(|_| ())
     }
 
     /// The J2000 position in a Sesame answer.

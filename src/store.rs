@@ -2,9 +2,7 @@
 //! depends on, keyed by (order, ipix), plus the Allsky when it fell back to it.
 
 use crate::error::{Error, Result};
-use crate::tile::{
-    decode_picture_tile, decode_raster, slice_allsky, Shape, TileFormat, TileId, TileImage,
-};
+use crate::tile::{decode_raster, slice_allsky, Shape, TileFormat, TileId, TileImage};
 use std::sync::Arc;
 
 /// Tiles of an Allsky file, ready to sample like a level of ordinary tiles.
@@ -43,22 +41,6 @@ impl TileLookup for BucketTiles {
     }
     fn has_order(&self, order: u8) -> bool {
         self.tiles.keys().any(|id| id.order == order)
-    }
-}
-
-/// Decodes a tile, which must be `width`×`width` (checked before its pixels are decoded).
-pub(crate) fn decode_tile(
-    bytes: &[u8],
-    format: TileFormat,
-    channels: usize,
-    width: usize,
-    what: &str,
-) -> Result<TileImage> {
-    match format {
-        TileFormat::Fits => {
-            decode_raster(bytes, format, channels, Shape::Tile(width), what).map(TileImage::new)
-        }
-        _ => decode_picture_tile(bytes, format, channels, width, what),
     }
 }
 

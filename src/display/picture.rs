@@ -215,6 +215,7 @@ fn levels(image: &Raster, jpeg: bool, background: Rgb) -> Picture {
                     continue;
                 }
                 match (ch, out_ch) {
+                    // px is one whole pixel of ch = 1 sample here.
                     (1, 3) => o.iter_mut().take(3).for_each(|b| *b = byte_level(px[0])),
                     _ => o.iter_mut().zip(px).for_each(|(b, &v)| *b = byte_level(v)),
                 }

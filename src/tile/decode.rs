@@ -232,19 +232,25 @@ fn picture_raster(img: &image::DynamicImage, channels: usize) -> Raster {
     }
 }
 
-/// Decodes a JPEG, PNG or WebP tile of `width` px with `channels` per pixel. One with data in
-/// every pixel (every JPEG) goes from the decoder's bytes to the tile's without floats in
-/// between: that round trip was a fifth of a cold render's CPU.
-pub(crate) fn decode_picture_tile(
+/// Decodes a tile, which must be `width`×`width` (checked before its pixels are decoded), with
+/// `channels` per pixel. A picture with data in every pixel (every JPEG) goes from the
+/// decoder's bytes to the tile's without floats in between: that round trip was a fifth of a
+/// cold render's CPU.
+pub(crate) fn decode_tile(
     bytes: &[u8],
     format: TileFormat,
     channels: usize,
     width: usize,
     what: &str,
 ) -> Result<TileImage> {
+    if format == TileFormat::Fits {
+        return decode_raster(bytes, format, channels, Shape::Tile(width), what)
+            .map(TileImage::new);
+    }
     let shape = Shape::Tile(width);
     let bytes = ungzipped(bytes, shape, what)?;
     let img = decode_picture(&bytes, format, shape).map_err(|e| Error::decode(what, e))?;
+    // A LumaA pixel has two channels: p[1] is its alpha.
     let opaque = !img.color().has_alpha() || img.to_luma_alpha8().pixels().all(|p| p[1] != 0);
     if !opaque {
         return Ok(TileImage::new(picture_raster(&img, channels)));

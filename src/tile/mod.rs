@@ -5,7 +5,7 @@ mod decode;
 mod image;
 
 pub use allsky::{allsky_grid_columns, slice_allsky};
-pub(crate) use decode::{check_complete, decode_picture_tile};
+pub(crate) use decode::{check_complete, decode_tile};
 pub use decode::{decode_raster, Shape};
 
 /// A tile image format, as named in `hips_tile_format` (`jpeg`, `png`, `fits`; `jpg` too).
