@@ -155,13 +155,7 @@ fn query<'py>(py: Python<'py>, pairs: Vec<(String, String)>) -> PyResult<Bound<'
     let query = Hips2fitsQuery::parse(&pairs).map_err(errors::to_py)?;
     let engine = engine()?;
     let bytes = py
-        .detach(|| -> hipscut::Result<Vec<u8>> {
-            let survey = engine.survey_blocking(Some(&query.hips))?;
-            let rendered = engine.render_blocking(&survey, &query.request)?;
-            let mut bytes = Vec::new();
-            rendered.encode(query.format, &mut bytes)?;
-            Ok(bytes)
-        })
+        .detach(|| spec::encoded(&engine, Some(&query.hips), &query.request, query.format))
         .map_err(errors::to_py)?;
     Ok(PyBytes::new(py, &bytes))
 }

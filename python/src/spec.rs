@@ -184,10 +184,7 @@ impl Spec {
         format: OutputFormat,
     ) -> Result<Vec<u8>> {
         self.request.display.check_for(format)?;
-        let rendered = self.render(engine, survey)?;
-        let mut bytes = Vec::new();
-        rendered.encode(format, &mut bytes)?;
-        Ok(bytes)
+        encoded(engine, survey, &self.request(engine)?, format)
     }
 
     pub(crate) fn render_file(
@@ -201,6 +198,20 @@ impl Spec {
         engine.render_file_blocking(&sources, &request, output, &Quiet)?;
         Ok(())
     }
+}
+
+/// Renders `request` from `survey` and encodes it as `format`, in memory.
+pub(crate) fn encoded(
+    engine: &Engine,
+    survey: Option<&str>,
+    request: &RenderRequest,
+    format: OutputFormat,
+) -> Result<Vec<u8>> {
+    let survey = engine.survey_blocking(survey)?;
+    let rendered = engine.render_blocking(&survey, request)?;
+    let mut bytes = Vec::new();
+    rendered.encode(format, &mut bytes)?;
+    Ok(bytes)
 }
 
 /// No progress is shown from Python.
