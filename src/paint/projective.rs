@@ -28,7 +28,7 @@ use crate::geometry::{lonlat_to_xyz, xyz_to_lonlat, FrameRotation, OutputGeometr
 use crate::healpix::PolarGrid;
 use crate::plan::Run;
 use crate::store::TileLookup;
-use crate::tile::{TileId, TileImage};
+use crate::tile::{QuadLerp, TileId, TileImage, WithQuads};
 
 /// Largest error of a piece's corrected homography at its test points, in output pixels and
 /// in tile pixels (what bilinear sampling sees).
@@ -369,34 +369,239 @@ pub(crate) fn paint_runs_projective(
     runs: &[Run],
     out: &SharedRaster,
 ) -> u64 {
-    let sampler = Sampler::new(tiles, interpolation);
     let tile = tiles.tile(home);
-    // Quads across the polar cap's edge (and bicubic blocks near a pole) take the precise path,
-    // which samples them off the grid.
-    let grid = tile.and_then(|t| PolarGrid::of(home, t.width.trailing_zeros() as u8));
-    let mut precise = 0;
-    let mut last = None;
-    for run in runs {
-        for col in run.col0..run.col1 {
-            // SAFETY: runs of different buckets never share a pixel, and one bucket's runs are
-            // painted by one job at a time (see `SharedRaster`).
-            let pixel = unsafe { out.pixel_mut(run.row as usize, col as usize) };
-            if let (Some(tile), Some(mesh)) = (tile, mesh) {
-                if let Some((u, v)) = mesh.locate(col as f64, run.row as f64, &mut last) {
-                    if sample_inside(tile, u, v, interpolation, grid, pixel) {
-                        continue;
+    let job = RunsJob {
+        geometry,
+        to_survey,
+        levels,
+        sampler: Sampler::new(tiles, interpolation),
+        interpolation,
+        tile,
+        // Quads across the polar cap's edge (and bicubic blocks near a pole) take the precise
+        // path, which samples them off the grid.
+        grid: tile.and_then(|t| PolarGrid::of(home, t.width.trailing_zeros() as u8)),
+        mesh,
+        out,
+    };
+    let painting = || Painting { job: &job, runs };
+    match tile.and_then(|t| t.with_quads(painting())) {
+        Some(precise) => precise,
+        // No tile (or one no painter makes): every pixel precisely.
+        None => painting().run(&NoQuads),
+    }
+}
+
+/// Painting runs on a tile's quads of a type known when compiled.
+struct Painting<'j, 'a> {
+    job: &'j RunsJob<'a>,
+    runs: &'j [Run],
+}
+
+impl WithQuads for Painting<'_, '_> {
+    type Output = u64;
+
+    fn run(self, quads: &impl QuadLerp) -> u64 {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            return unsafe { self.job.paint_avx2(self.runs, quads) };
+        }
+        self.job.paint(self.runs, quads)
+    }
+}
+
+/// The quads of no tile: never sampled, since a job without a tile places no pixel in one.
+struct NoQuads;
+
+impl QuadLerp for NoQuads {
+    fn lerp(&self, _: usize, _: usize, _: f32, _: f32, _: &mut [f32]) -> bool {
+        false
+    }
+}
+
+/// What painting one bucket's runs reads and writes.
+struct RunsJob<'a> {
+    geometry: &'a OutputGeometry,
+    to_survey: &'a FrameRotation,
+    levels: &'a [Level],
+    sampler: Sampler<'a>,
+    interpolation: Interpolation,
+    tile: Option<&'a TileImage>,
+    grid: Option<PolarGrid>,
+    mesh: Option<&'a TileMesh>,
+    out: &'a SharedRaster,
+}
+
+/// Output pixels placed together, a run's consecutive pixels in one piece: few enough to stay
+/// in registers and cache, enough for the placement loop to run in vector lanes.
+const LANES: usize = 16;
+
+/// Where `LANES` consecutive pixels of a row fall in a piece, for bilinear sampling.
+#[derive(Default)]
+struct BilinearSpan {
+    /// The piece paints the pixel through its homography (as [`Piece::holds`] says).
+    held: [bool; LANES],
+    /// And the pixel's bilinear quad lies inside the tile.
+    inside: [bool; LANES],
+    /// The quad's top-left sample (0 where not `inside`), and the fractions beyond it.
+    i0: [i32; LANES],
+    j0: [i32; LANES],
+    fu: [f32; LANES],
+    fv: [f32; LANES],
+}
+
+impl<'a> RunsJob<'a> {
+    /// [`RunsJob::paint`] compiled for AVX2, whose four-lane vectors the placement loop fills.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn paint_avx2(&self, runs: &[Run], quads: &impl QuadLerp) -> u64 {
+        self.paint(runs, quads)
+    }
+
+    /// Paints `runs`; returns how many pixels took the precise path.
+    #[inline(always)]
+    fn paint(&self, runs: &[Run], quads: &impl QuadLerp) -> u64 {
+        let mut precise = 0;
+        let mut last = None;
+        for run in runs {
+            let mut col = run.col0;
+            while col < run.col1 {
+                col += match (last, self.tile) {
+                    (Some(piece), Some(tile)) if self.interpolation == Interpolation::Bilinear => {
+                        let n = LANES.min((run.col1 - col) as usize);
+                        let span = (run.row, col, n);
+                        self.paint_span(piece, tile, quads, span, &mut last, &mut precise)
                     }
+                    _ => {
+                        precise += u64::from(!self.paint_pixel(run.row, col, &mut last));
+                        1
+                    }
+                };
+            }
+        }
+        precise
+    }
+
+    /// Paints up to `n` pixels from (`row`, `col0`) through `piece`, the one that held the
+    /// previous pixel; stops after a pixel that moves `last` to another piece. Returns how many
+    /// pixels it painted.
+    #[inline(always)]
+    fn paint_span(
+        &self,
+        piece: &'a Piece,
+        tile: &TileImage,
+        quads: &impl QuadLerp,
+        (row, col0, n): (u32, u32, usize),
+        last: &mut Option<&'a Piece>,
+        precise: &mut u64,
+    ) -> u32 {
+        let span = piece.bilinear_span(f64::from(col0), f64::from(row), tile.width as f64);
+        for k in 0..n {
+            let col = col0 + k as u32;
+            if !span.held[k] {
+                *precise += u64::from(!self.paint_pixel(row, col, last));
+                if !last.is_some_and(|l| std::ptr::eq(l, piece)) {
+                    return k as u32 + 1;
+                }
+                continue;
+            }
+            // SAFETY: as in `paint_pixel`.
+            let pixel = unsafe { self.out.pixel_mut(row as usize, col as usize) };
+            let (i0, j0) = (span.i0[k], span.j0[k]);
+            let crosses = self
+                .grid
+                .is_some_and(|g| g.crosses_cap_edge(i0 as i64, j0 as i64, 1));
+            if !(span.inside[k]
+                && !crosses
+                && quads.lerp(i0 as usize, j0 as usize, span.fu[k], span.fv[k], pixel))
+            {
+                *precise += 1;
+                self.sample_precisely(row, col, pixel);
+            }
+        }
+        n as u32
+    }
+
+    /// Paints one pixel, through the piece that holds it (found from `last`, which it updates)
+    /// or precisely; returns whether it went through a piece.
+    #[inline]
+    fn paint_pixel(&self, row: u32, col: u32, last: &mut Option<&'a Piece>) -> bool {
+        // SAFETY: runs of different buckets never share a pixel, and one bucket's runs are
+        // painted by one job at a time (see `SharedRaster`).
+        let pixel = unsafe { self.out.pixel_mut(row as usize, col as usize) };
+        if let (Some(tile), Some(mesh)) = (self.tile, self.mesh) {
+            if let Some((u, v)) = mesh.locate(col as f64, row as f64, last) {
+                if sample_inside(tile, u, v, self.interpolation, self.grid, pixel) {
+                    return true;
                 }
             }
-            precise += 1;
-            let Some(sky) = geometry.pixel_to_sky(col as f64, run.row as f64) else {
-                continue;
-            };
-            let (lon, lat) = xyz_to_lonlat(to_survey.apply(sky));
-            sampler.sample(levels, lon, lat, pixel);
+        }
+        self.sample_precisely(row, col, pixel);
+        false
+    }
+
+    /// Samples pixel (`row`, `col`) by the precise painter's path (left blank off the sky).
+    fn sample_precisely(&self, row: u32, col: u32, pixel: &mut [f32]) {
+        if let Some(sky) = self.geometry.pixel_to_sky(col as f64, row as f64) {
+            let (lon, lat) = xyz_to_lonlat(self.to_survey.apply(sky));
+            self.sampler.sample(self.levels, lon, lat, pixel);
         }
     }
-    precise
+}
+
+impl Piece {
+    /// Where pixels (`col0 + k`, `row`), k < `LANES`, fall in this piece, for bilinear sampling
+    /// of a tile `width` pixels wide: [`Piece::holds`] and the quad's bounds of
+    /// [`sample_inside`], the same arithmetic without branches, so that it runs in vector lanes.
+    #[inline(always)]
+    fn bilinear_span(&self, col0: f64, row: f64, width: f64) -> BilinearSpan {
+        let mut span = BilinearSpan::default();
+        let Some(map) = self.map.as_ref().filter(|_| !self.precise) else {
+            return span;
+        };
+        match &self.correction {
+            Some(c) => self.fill_span(
+                map,
+                |uv| corrected(uv, Some(c), self.frame()),
+                (col0, row),
+                width,
+                &mut span,
+            ),
+            None => self.fill_span(map, |uv| uv, (col0, row), width, &mut span),
+        }
+        span
+    }
+
+    #[inline(always)]
+    fn fill_span(
+        &self,
+        map: &Homography,
+        correct: impl Fn((f64, f64)) -> (f64, f64),
+        (col0, row): (f64, f64),
+        width: f64,
+        span: &mut BilinearSpan,
+    ) {
+        let [u_lo, u_hi, v_lo, v_hi] = self.reach;
+        let (u_end, v_end) = (self.u0 + self.size, self.v0 + self.size);
+        for k in 0..LANES {
+            let (hu, hv) = map.apply(col0 + k as f64, row);
+            // `&`, not `&&`: no branch per lane.
+            let in_reach = (hu >= u_lo) & (hu <= u_hi) & (hv >= v_lo) & (hv <= v_hi);
+            let (u, v) = correct((hu, hv));
+            let held = in_reach & (u >= self.u0) & (u <= u_end) & (v >= self.v0) & (v <= v_end);
+            let (a, b) = (u - 0.5, v - 0.5);
+            let inside = held & (a >= 0.0) & (b >= 0.0) & (a + 1.0 < width) & (b + 1.0 < width);
+            let (a, b) = if inside { (a, b) } else { (0.0, 0.0) };
+            // SAFETY: a and b are finite and in [0, width − 1) (or 0), as in `sample_inside`.
+            let (i0, j0) = unsafe { (a.to_int_unchecked::<i32>(), b.to_int_unchecked::<i32>()) };
+            span.held[k] = held;
+            span.inside[k] = inside;
+            span.i0[k] = i0;
+            span.j0[k] = j0;
+            span.fu[k] = (a - f64::from(i0)) as f32;
+            span.fv[k] = (b - f64::from(j0)) as f32;
+        }
+    }
 }
 
 /// Samples `tile` at grid position (u, v) when every sample is inside it and has data, and the
@@ -441,4 +646,141 @@ fn sample_inside(
     // render; the rounding, a few 10⁻⁸ of the values, is far below what the tests bound.
     let (fu, fv) = ((a - f64::from(i0)) as f32, (b - f64::from(j0)) as f32);
     tile.bilinear(i0 as usize, j0 as usize, fu, fv, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::{Frame, ResolvedView};
+    use crate::paint::fallback_levels;
+    use crate::plan::buckets;
+    use crate::raster::Raster;
+    use crate::store::BucketTiles;
+    use std::sync::Arc;
+
+    /// A tile of pseudo-random samples (xorshift): bytes, or floats with no-data holes.
+    fn noise_tile(width: usize, channels: usize, seed: u64, floats: bool) -> TileImage {
+        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let data = (0..width * width * channels)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                match (floats, x % 97) {
+                    (true, 0) => f32::NAN,
+                    (true, r) => r as f32 * 0.37,
+                    (false, _) => (x % 256) as f32,
+                }
+            })
+            .collect();
+        TileImage::new(Raster {
+            width,
+            height: width,
+            channels,
+            data,
+        })
+    }
+
+    /// The painter's loop before spans: every pixel placed on its own.
+    fn paint_each_pixel(job: &RunsJob<'_>, runs: &[Run]) -> u64 {
+        let mut last = None;
+        let mut precise = 0;
+        for run in runs {
+            for col in run.col0..run.col1 {
+                precise += u64::from(!job.paint_pixel(run.row, col, &mut last));
+            }
+        }
+        precise
+    }
+
+    #[test]
+    fn spans_paint_what_pixels_placed_one_at_a_time_paint() {
+        let views = [
+            ("TAN", 45.0, 41.81, 30.0, 300, 240, 20.0, 3, false),
+            ("AIT", 0.0, 0.0, 360.0, 400, 200, 0.0, 3, false),
+            ("SIN", 0.0, 90.0, 60.0, 200, 200, 0.0, 1, true),
+        ];
+        let (order, depth) = (2, 6);
+        for (projection, lon, lat, fov, width, height, rotation, channels, floats) in views {
+            let view = ResolvedView {
+                lon,
+                lat,
+                fov,
+                width,
+                height,
+                projection: projection.parse().unwrap(),
+                rotation,
+                frame: Frame::Icrs,
+            };
+            let g = OutputGeometry::from_view(&view).unwrap();
+            let to_survey = FrameRotation::new(Frame::Icrs, Frame::Galactic);
+            let to_output = FrameRotation::new(Frame::Galactic, Frame::Icrs);
+            let plan = buckets(&g, &to_survey, order, depth);
+            let tiles = BucketTiles {
+                tiles: (0..12 << (2 * order))
+                    .map(|ipix| {
+                        let tile = noise_tile(1 << depth, channels, ipix, floats);
+                        (TileId::new(order, ipix), Arc::new(tile))
+                    })
+                    .collect(),
+                allsky: None,
+            };
+            let levels = fallback_levels(&tiles, order, 0, depth);
+            let paint = |how: &dyn Fn(&RunsJob<'_>, &[Run]) -> u64| {
+                let out = SharedRaster::new(width, height, channels);
+                let mut precise = 0;
+                for (&home, bucket) in &plan {
+                    let mesh = TileMesh::build(home, depth, &g, to_output, Interpolation::Bilinear);
+                    let tile = tiles.tile(home);
+                    let job = RunsJob {
+                        geometry: &g,
+                        to_survey: &to_survey,
+                        levels: &levels,
+                        sampler: Sampler::new(&tiles, Interpolation::Bilinear),
+                        interpolation: Interpolation::Bilinear,
+                        tile,
+                        grid: tile
+                            .and_then(|t| PolarGrid::of(home, t.width.trailing_zeros() as u8)),
+                        mesh: mesh.as_ref(),
+                        out: &out,
+                    };
+                    precise += how(&job, &bucket.runs);
+                }
+                let bits: Vec<u32> = out.into_raster().data.iter().map(|v| v.to_bits()).collect();
+                (bits, precise)
+            };
+            let (one_at_a_time, precise) = paint(&paint_each_pixel);
+            let spans = paint(&|job, runs| {
+                let work = || Painting { job, runs };
+                job.tile.and_then(|t| t.with_quads(work())).unwrap()
+            });
+            assert_eq!(spans.1, precise, "{projection}: pixels sampled precisely");
+            assert!(
+                spans.0 == one_at_a_time,
+                "{projection}: spans paint other values"
+            );
+            // The portable build of the loop, where the test ran the AVX2 one above.
+            let portable = paint(&|job, runs| {
+                let tile = job.tile.unwrap();
+                struct Portable<'j, 'a>(&'j RunsJob<'a>, &'j [Run]);
+                impl WithQuads for Portable<'_, '_> {
+                    type Output = u64;
+                    fn run(self, quads: &impl QuadLerp) -> u64 {
+                        self.0.paint(self.1, quads)
+                    }
+                }
+                tile.with_quads(Portable(job, runs)).unwrap()
+            });
+            assert!(
+                portable.0 == one_at_a_time,
+                "{projection}: the portable loop differs"
+            );
+            // The test must see both paths: most pixels through pieces, some precisely.
+            let pixels = (width * height) as u64;
+            assert!(
+                precise > 0 && precise * 10 < pixels,
+                "{projection}: {precise} precise"
+            );
+        }
+    }
 }

@@ -94,6 +94,48 @@ impl TileImage {
     }
 }
 
+/// A tile's bilinear quads, its sample type and channel count known when compiled, so that a
+/// loop over many pixels dispatches on them once (see [`TileImage::with_quads`]).
+pub(crate) struct Quads<'a, T, const CH: usize> {
+    data: &'a [T],
+    width: usize,
+}
+
+/// Bilinear interpolation in one tile, as [`TileImage::bilinear`] does it.
+pub(crate) trait QuadLerp {
+    /// [`TileImage::bilinear`] of the tile.
+    fn lerp(&self, i0: usize, j0: usize, fu: f32, fv: f32, out: &mut [f32]) -> bool;
+}
+
+impl<T: Sample, const CH: usize> QuadLerp for Quads<'_, T, CH> {
+    #[inline(always)]
+    fn lerp(&self, i0: usize, j0: usize, fu: f32, fv: f32, out: &mut [f32]) -> bool {
+        lerp_quad::<T, CH>(self.data, self.width, (i0, j0), (fu, fv), out)
+    }
+}
+
+/// Work that runs on a tile's [`Quads`] of whichever type the tile holds.
+pub(crate) trait WithQuads {
+    /// What the work gives.
+    type Output;
+    /// Runs the work on `quads`.
+    fn run(self, quads: &impl QuadLerp) -> Self::Output;
+}
+
+impl TileImage {
+    /// Runs `work` on this tile's quads; `None` for a channel count painters never make.
+    pub(crate) fn with_quads<W: WithQuads>(&self, work: W) -> Option<W::Output> {
+        let width = self.width;
+        Some(match (&self.samples, self.channels) {
+            (Samples::Bytes(data), 3) => work.run(&Quads::<u8, 3> { data, width }),
+            (Samples::Bytes(data), 1) => work.run(&Quads::<u8, 1> { data, width }),
+            (Samples::Floats(data), 3) => work.run(&Quads::<f32, 3> { data, width }),
+            (Samples::Floats(data), 1) => work.run(&Quads::<f32, 1> { data, width }),
+            _ => return None,
+        })
+    }
+}
+
 /// Two lerps along the rows and one across, in f32 (the projective painter's hot loop), for
 /// pixels of `CH` channels.
 #[inline]
@@ -129,7 +171,7 @@ fn lerp_quad<T: Sample, const CH: usize>(
 }
 
 /// A tile's sample type.
-trait Sample: Copy + Into<f32> {
+pub(crate) trait Sample: Copy + Into<f32> {
     /// Whether a sample may be no data (NaN): bytes always hold data.
     const MAY_BE_NO_DATA: bool;
 }
