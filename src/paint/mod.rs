@@ -64,6 +64,7 @@ pub(crate) struct SharedRaster {
 unsafe impl Sync for SharedRaster {}
 
 impl SharedRaster {
+    /// A blank output, filled by the current rayon pool's threads.
     pub(crate) fn new(width: usize, height: usize, channels: usize) -> Self {
         SharedRaster {
             width,

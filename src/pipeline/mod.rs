@@ -224,8 +224,15 @@ pub(crate) async fn render_pipelined(
     let plan_geometry = Arc::clone(&geometry);
     let started = Instant::now();
     progress.stage("plan");
-    let planned = workers
-        .run(move || Ok(buckets(&plan_geometry, &to_survey, order, depth)))
+    let channels = spec.channels;
+    // The blank output is filled beside the plan, on the painting threads.
+    let (planned, out) = workers
+        .run(move || {
+            Ok(rayon::join(
+                || buckets(&plan_geometry, &to_survey, order, depth),
+                || SharedRaster::new(plan_geometry.width, plan_geometry.height, channels),
+            ))
+        })
         .await?;
     let plan_time = started.elapsed();
     let tile_bytes = (p.tile_width as usize).pow(2) * spec.channels * std::mem::size_of::<f32>();
@@ -240,7 +247,7 @@ pub(crate) async fn render_pipelined(
     progress.tiles_planned(tiles_planned);
     progress.pixels_planned(pixels);
     let ctx = Arc::new(PaintContext {
-        out: SharedRaster::new(geometry.width, geometry.height, spec.channels),
+        out,
         survey_to_output: FrameRotation::new(p.frame, geometry.frame),
         geometry,
         to_survey,
