@@ -62,7 +62,8 @@ fn band_request(red: &Survey, request: &RenderRequest) -> Result<RenderRequest> 
     let header = WcsHeader::from_cards(geometry.cards.clone())
         .width(geometry.width)
         .height(geometry.height);
-    let mut band = request.clone().allow_empty(true);
+    // The bands are combined as values.
+    let mut band = request.clone().allow_empty(true).for_picture(false);
     band.field = Field::Wcs(header);
     Ok(band)
 }

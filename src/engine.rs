@@ -297,6 +297,7 @@ impl Engine {
                 "a stack of cube frames (--frames) is written as FITS only",
             ));
         }
+        let request = &request.clone().for_picture(format != OutputFormat::Fits);
         let until = request.deadline.map(|d| Instant::now() + d);
         let open = self.open_options(until);
         let workers = &self.shared.workers;

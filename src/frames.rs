@@ -81,6 +81,8 @@ pub(crate) async fn render_frames_on(
             .cube_frame(CubeFrame::Index(k))
             .allow_empty(true);
         one.frames = None;
+        // The frames are stacked as values.
+        one.for_picture = false;
         frames.push(render_one_on(workers, survey, &one, progress, until).await?);
     }
     stack(frames, survey, req, (first, count), axis)

@@ -1,4 +1,5 @@
-//! A float image in display orientation (row 0 at the top), shared by tiles and outputs.
+//! Images in display orientation (row 0 at the top): float values, shared by tiles and outputs,
+//! and the 8-bit levels a picture shows.
 
 /// `channels` interleaved f32 samples per pixel, rows top-down; NaN marks "no data".
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +77,62 @@ impl Raster {
             data,
         }
     }
+}
+
+/// The 8-bit levels of a picture-tile render, as a PNG or JPEG shows them, with which pixels
+/// hold data: what [`Raster`]'s values would give through [`byte_level`], in a quarter of the
+/// memory.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LevelRaster {
+    pub width: usize,
+    pub height: usize,
+    /// Samples per pixel: 1 (grey) or 3 (red, green, blue).
+    pub channels: usize,
+    /// The levels, `width × height × channels` of them; 0 where no data.
+    pub bytes: Vec<u8>,
+    /// Whether each pixel holds data.
+    pub has_data: Vec<bool>,
+}
+
+impl LevelRaster {
+    /// A raster of the given size with no data.
+    pub(crate) fn blank(width: usize, height: usize, channels: usize) -> Self {
+        let zeroed = |len| {
+            // Zeroed pages from the allocator: nothing written until painted.
+            vec![0u8; len]
+        };
+        LevelRaster {
+            width,
+            height,
+            channels,
+            bytes: zeroed(width * height * channels),
+            has_data: vec![false; width * height],
+        }
+    }
+
+    /// The levels of `values` (NaN where no data).
+    pub(crate) fn of_values(values: &Raster) -> Self {
+        let ch = values.channels.max(1);
+        LevelRaster {
+            width: values.width,
+            height: values.height,
+            channels: values.channels,
+            bytes: values.data.iter().map(|&v| byte_level(v)).collect(),
+            has_data: values
+                .data
+                .chunks_exact(ch)
+                .map(|px| px.iter().all(|v| !v.is_nan()))
+                .collect(),
+        }
+    }
+}
+
+/// The 8-bit level of a picture tile's value: rounded, clamped to 0–255, NaN as 0, in one
+/// addition: `as u8` saturates (below −0.5 to 0, above 254.5 to 255) and maps NaN to 0, so
+/// no clamp, no division and no call of libm's `round`.
+#[inline]
+pub(crate) fn byte_level(v: f32) -> u8 {
+    (v + 0.5) as u8
 }
 
 #[cfg(test)]

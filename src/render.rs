@@ -1,7 +1,7 @@
 //! A render from request to file: resolve the view and the order, run the pipeline, encode.
 
 use crate::composite::Sources;
-use crate::display::Display;
+use crate::display::{shows_levels, Display};
 use crate::encode::{encode, write_file, OutputFormat};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -10,11 +10,11 @@ use crate::frames::{render_frames_on, CubeFrames};
 use crate::geometry::FrameRotation;
 use crate::geometry::OutputGeometry;
 use crate::healpix::{cell_size_deg, choose_order};
-use crate::paint::{Interpolation, Painter};
+use crate::paint::{Interpolation, Painted, Painter};
 use crate::pipeline::workers::Workers;
 use crate::pipeline::{render_pipelined, PaintSpec, Progress, RenderStats, Silent};
 use crate::plan::buckets;
-use crate::raster::Raster;
+use crate::raster::{LevelRaster, Raster};
 use crate::request::{CubeFrame, RenderRequest};
 use crate::survey::{OpenOptions, Survey};
 use crate::tile::TileFormat;
@@ -52,6 +52,9 @@ pub struct Rendered {
     pub warnings: Vec<String>,
     /// The frames of a HiPS cube the image holds, one per channel (`None`: not a cube).
     pub cube: Option<CubeFrames>,
+    /// The 8-bit levels painted instead of values, for a picture
+    /// ([`RenderRequest::for_picture`]); `image` is then empty.
+    pub(crate) levels: Option<LevelRaster>,
 }
 
 /// What the channels of a rendered image hold.
@@ -194,6 +197,16 @@ pub(crate) async fn render_one_on(
         },
         interpolation: req.interpolation,
         painter: req.painter,
+        levels: false,
+    };
+    let bands = match (spec.channels, format) {
+        (3, _) => Bands::Colour,
+        (_, TileFormat::Fits) => Bands::Values,
+        _ => Bands::Levels,
+    };
+    let spec = PaintSpec {
+        levels: req.for_picture && shows_levels(bands, &req.display),
+        ..spec
     };
     let warnings = geometry
         .pixel_scale_deg()
@@ -208,10 +221,23 @@ pub(crate) async fn render_one_on(
         progress,
         until,
     );
-    let (image, stats) = pipelined.await?;
-    check_outcome(survey, req, &geometry, &image, &stats)?;
+    let (painted, stats) = pipelined.await?;
+    check_outcome(survey, req, &geometry, &painted, &stats)?;
+    let (image, levels) = match painted {
+        Painted::Values(image) => (image, None),
+        Painted::Levels(levels) => (
+            Raster {
+                width: levels.width,
+                height: levels.height,
+                channels: levels.channels,
+                data: Vec::new(),
+            },
+            Some(levels),
+        ),
+    };
     Ok(Rendered {
         image,
+        levels,
         geometry: Arc::try_unwrap(geometry)
             .map_err(|_| Error::Internal("the output geometry is still shared".into()))?,
         order: spec.order,
@@ -227,11 +253,7 @@ pub(crate) async fn render_one_on(
             release_date: p.release_date.clone(),
         },
         display: req.display.clone(),
-        bands: match (spec.channels, format) {
-            (3, _) => Bands::Colour,
-            (_, TileFormat::Fits) => Bands::Values,
-            _ => Bands::Levels,
-        },
+        bands,
         warnings,
         cube: p.cube.as_ref().map(|axis| CubeFrames {
             first: spec.frame,
@@ -396,7 +418,7 @@ fn check_outcome(
     survey: &Survey,
     req: &RenderRequest,
     geometry: &OutputGeometry,
-    image: &Raster,
+    image: &Painted,
     stats: &RenderStats,
 ) -> Result<()> {
     if req.strict && stats.failed > 0 {
@@ -405,7 +427,11 @@ fn check_outcome(
             first: stats.failures.first().cloned().unwrap_or_default(),
         });
     }
-    if !req.allow_empty && image.data.iter().all(|v| v.is_nan()) {
+    let empty = match image {
+        Painted::Values(values) => values.data.iter().all(|v| v.is_nan()),
+        Painted::Levels(levels) => !levels.has_data.contains(&true),
+    };
+    if !req.allow_empty && empty {
         return Err(Error::EmptyRender {
             survey: survey.location.clone(),
             field: geometry.describe(),

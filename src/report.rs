@@ -3,7 +3,7 @@
 
 use crate::encode::write_atomically;
 use crate::error::{Error, Result};
-use crate::raster::Raster;
+use crate::raster::{LevelRaster, Raster};
 use crate::render::Rendered;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -117,7 +117,10 @@ impl RunReport {
     pub fn of(rendered: &Rendered, wall: Duration) -> RunReport {
         let s = &rendered.stats;
         let (cpu, rss) = process_usage();
-        let (min, max, empty) = value_range(&rendered.image);
+        let (min, max, empty) = match &rendered.levels {
+            Some(levels) => level_range(levels),
+            None => value_range(&rendered.image),
+        };
         let pixels = rendered.image.width * rendered.image.height;
         let t = &s.times;
         RunReport {
@@ -211,6 +214,32 @@ fn value_range(image: &Raster) -> (Option<f32>, Option<f32>, usize) {
         );
     let any = lo <= hi;
     (any.then_some(lo), any.then_some(hi), empty)
+}
+
+/// [`value_range`] of a picture's levels: the least and greatest level of the pixels with data.
+fn level_range(levels: &LevelRaster) -> (Option<f32>, Option<f32>, usize) {
+    let ch = levels.channels.max(1);
+    let (lo, hi, empty) = levels
+        .bytes
+        .par_chunks(ch * 16_384)
+        .zip(levels.has_data.par_chunks(16_384))
+        .map(|(part, has_data)| {
+            let (mut lo, mut hi, mut empty) = (u8::MAX, u8::MIN, 0);
+            for (px, &data) in part.chunks_exact(ch).zip(has_data) {
+                if data {
+                    px.iter().for_each(|&v| (lo, hi) = (lo.min(v), hi.max(v)));
+                }
+                empty += usize::from(!data);
+            }
+            (lo, hi, empty)
+        })
+        .reduce(
+            || (u8::MAX, u8::MIN, 0),
+            |a, b| (a.0.min(b.0), a.1.max(b.1), a.2 + b.2),
+        );
+    let any = empty < levels.has_data.len();
+    let value = |v: u8| any.then_some(f32::from(v));
+    (value(lo), value(hi), empty)
 }
 
 /// [`value_range`] of whole pixels of `ch` samples, serially (∞ and −∞ when none is finite).

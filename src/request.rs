@@ -66,6 +66,12 @@ pub struct RenderRequest {
     /// Frames `first..=last` of a HiPS cube, stacked into one image of as many channels: a
     /// FITS cube whose third axis is the cube's.
     pub frames: Option<(u32, u32)>,
+    /// The render is for a PNG or JPEG picture: where the picture shows the 8-bit levels of
+    /// picture tiles as they are (colour tiles, or grey ones with the plain display), they are
+    /// painted as such, in a quarter of the memory of values. The [`Rendered`](crate::Rendered)
+    /// then holds no values (its `image` is empty), only what `encode` and `write_file` need
+    /// for PNG and JPEG.
+    pub for_picture: bool,
 }
 
 /// A frame of a HiPS cube: by index, or by a value of its third axis (the nearest frame).
@@ -93,6 +99,24 @@ impl RenderRequest {
             field: field.into(),
             ..RenderRequest::default()
         }
+    }
+
+    /// Renders for a PNG or JPEG picture (see [`RenderRequest::for_picture`]).
+    ///
+    /// ```
+    /// use hipscut::{render, OutputFormat, RenderRequest, Survey, View};
+    /// let survey = Survey::open(None)?;
+    /// let request = RenderRequest::new(View::default().fov(40.0).size(32, 32)).for_picture(true);
+    /// let rendered = render(&survey, &request)?;
+    /// assert!(rendered.image.data.is_empty());
+    /// let mut png = Vec::new();
+    /// rendered.encode(OutputFormat::Png, &mut png)?;
+    /// assert!(png.starts_with(b"\x89PNG"));
+    /// # Ok::<(), hipscut::Error>(())
+    /// ```
+    pub fn for_picture(mut self, yes: bool) -> Self {
+        self.for_picture = yes;
+        self
     }
 
     /// Renders this frame of a HiPS cube.

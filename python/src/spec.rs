@@ -208,6 +208,7 @@ pub(crate) fn encoded(
     format: OutputFormat,
 ) -> Result<Vec<u8>> {
     let survey = engine.survey_blocking(survey)?;
+    let request = &request.clone().for_picture(format != OutputFormat::Fits);
     let rendered = engine.render_blocking(&survey, request)?;
     let mut bytes = Vec::new();
     rendered.encode(format, &mut bytes)?;

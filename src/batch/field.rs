@@ -117,6 +117,7 @@ pub(crate) fn field_of(row: &Row, defaults: &Row, index: u64) -> Result<Field, S
         .display
         .check_for(format)
         .map_err(|e| e.to_string())?;
+    request.for_picture = format != OutputFormat::Fits;
     let sources = match value(row, defaults, "rgb") {
         Some(list) => Sources::rgb(list).map_err(|e| e.to_string())?,
         None => Sources::One(value(row, defaults, "survey").map(str::to_string)),

@@ -7,7 +7,7 @@ mod picture;
 
 use colormap::all_grey;
 pub use colormap::Colormap;
-pub(crate) use picture::{picture, Picture, Source};
+pub(crate) use picture::{picture, shows_levels, Picture, Pixels, Source};
 
 use crate::error::{Error, Result};
 use std::fmt;

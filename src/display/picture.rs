@@ -4,23 +4,58 @@ use super::{
     all_grey, check_sixteen_bits, percentile, Band, Colormap, Cut, Cuts, Depth, Display, Rgb,
 };
 use crate::error::{Error, Result};
-use crate::raster::Raster;
+use crate::raster::{LevelRaster, Raster};
 use crate::render::{BandSource, Bands};
 use image::ExtendedColorType;
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// Pixels ready for an encoder: `bytes` in the layout `colour` names (16-bit samples native
 /// endian, as the image encoders take them).
-pub(crate) struct Picture {
+pub(crate) struct Picture<'a> {
     pub width: u32,
     pub height: u32,
     pub colour: ExtendedColorType,
-    pub bytes: Vec<u8>,
+    pub pixels: Pixels<'a>,
+}
+
+/// A picture's pixels.
+pub(crate) enum Pixels<'a> {
+    /// Its bytes, in its layout (borrowed where a render's own levels are the picture).
+    Bytes(Cow<'a, [u8]>),
+    /// A render's levels with an alpha channel, transparent where no data: made row by row as
+    /// the encoder takes them (a whole copy with alpha would take 4/3 of the levels' memory).
+    TransparentLevels(&'a LevelRaster),
+}
+
+impl Picture<'_> {
+    /// Row `r` of the picture, into `out` (a row's length of bytes).
+    pub(crate) fn row(&self, r: usize, out: &mut [u8]) {
+        match &self.pixels {
+            Pixels::Bytes(bytes) => {
+                let len = out.len();
+                if let Some(row) = bytes.get(r * len..(r + 1) * len) {
+                    out.copy_from_slice(row);
+                }
+            }
+            Pixels::TransparentLevels(levels) => {
+                let layout = LevelLayout {
+                    jpeg: false,
+                    background: Rgb::default(),
+                    out_ch: levels.channels,
+                    alpha: true,
+                };
+                level_row(levels, r, &layout, out);
+            }
+        }
+    }
 }
 
 /// What the image holds and where it goes.
 pub(crate) struct Source<'a> {
     pub image: &'a Raster,
+    /// The levels the render painted instead of values (see [`shows_levels`]).
+    pub levels: Option<&'a LevelRaster>,
     /// What its channels hold.
     pub bands: Bands,
     /// The survey's `hips_pixel_cut`.
@@ -29,33 +64,72 @@ pub(crate) struct Source<'a> {
     pub jpeg: bool,
 }
 
+/// Whether `display` shows images of `bands` as their 8-bit levels, as they are: colour
+/// picture tiles whole, or grey ones with the plain display. A render for such a picture may
+/// paint levels rather than values ([`LevelRaster`]).
+pub(crate) fn shows_levels(bands: Bands, display: &Display) -> bool {
+    match bands {
+        Bands::Colour => display.band.is_none() && display_cuts_per_image(display),
+        Bands::Levels => display.is_plain(),
+        _ => false,
+    }
+}
+
+/// The display's cuts are one for the whole image (three are for composites, an error).
+fn display_cuts_per_image(display: &Display) -> bool {
+    !matches!(display.min_cut, Cuts::PerBand(_)) && !matches!(display.max_cut, Cuts::PerBand(_))
+}
+
 /// The picture of `source` shown with `display`.
-pub(crate) fn picture(source: &Source<'_>, display: &Display) -> Result<Picture> {
+pub(crate) fn picture<'a>(source: &Source<'a>, display: &Display) -> Result<Picture<'a>> {
     let image = source.image;
-    let per_band = |c: Cuts| matches!(c, Cuts::PerBand(_));
     if let Bands::Composite(bands) = source.bands {
         return composite(source, &bands, display);
     }
-    if per_band(display.min_cut) || per_band(display.max_cut) {
+    if !display_cuts_per_image(display) {
         return Err(Error::invalid(
             "three cuts (red, green, blue) are for RGB composites",
         ));
     }
+    if shows_levels(source.bands, display) {
+        let background = display.background;
+        return Ok(match source.levels {
+            Some(levels) => level_picture(Cow::Borrowed(levels), source.jpeg, background),
+            None => level_picture(
+                Cow::Owned(LevelRaster::of_values(image)),
+                source.jpeg,
+                background,
+            ),
+        });
+    }
+    if source.levels.is_some() {
+        return Err(Error::Internal(
+            "a render painted as levels shown otherwise".into(),
+        ));
+    }
     let (band, as_levels) = match (source.bands, display.band) {
-        (Bands::Colour, None) => return Ok(levels(image, source.jpeg, display.background)),
         (Bands::Colour, Some(band)) => (band_of(image, band), true),
         (Bands::Values, _) => (image.clone(), false),
         _ => (image.clone(), true),
     };
     if as_levels && display.is_plain() {
-        return Ok(levels(&band, source.jpeg, display.background));
+        let levels = LevelRaster::of_values(&band);
+        return Ok(level_picture(
+            Cow::Owned(levels),
+            source.jpeg,
+            display.background,
+        ));
     }
     single_band(source, &band, display, as_levels)
 }
 
 /// An RGB composite: each band through its own cuts and the stretch; a pixel is no data only
 /// where every band is.
-fn composite(source: &Source<'_>, bands: &[BandSource; 3], display: &Display) -> Result<Picture> {
+fn composite(
+    source: &Source<'_>,
+    bands: &[BandSource; 3],
+    display: &Display,
+) -> Result<Picture<'static>> {
     let image = source.image;
     let mut scales = Vec::with_capacity(3);
     for (k, band_source) in bands.iter().enumerate() {
@@ -93,7 +167,7 @@ fn composite(source: &Source<'_>, bands: &[BandSource; 3], display: &Display) ->
         width: image.width as u32,
         height: image.height as u32,
         colour: layout_8(3, alpha),
-        bytes,
+        pixels: Pixels::Bytes(Cow::Owned(bytes)),
     })
 }
 
@@ -175,15 +249,12 @@ fn band_of(image: &Raster, band: Band) -> Raster {
 
 /// 8-bit levels as they are (picture tiles): grey or colour, no data transparent in PNG and
 /// the background colour in JPEG.
-fn levels(image: &Raster, jpeg: bool, background: Rgb) -> Picture {
-    let ch = image.channels;
-    let no_data = |px: &[f32]| px.iter().any(|v| v.is_nan());
-    // A pixel has no data where any channel is NaN: any NaN sample tells. In parallel, as the
-    // conversion below: a CLI render's picture is made on the idle painting cores.
+fn level_picture(image: Cow<'_, LevelRaster>, jpeg: bool, background: Rgb) -> Picture<'_> {
+    let (ch, width, height) = (image.channels, image.width as u32, image.height as u32);
     let has_no_data = image
-        .data
+        .has_data
         .par_chunks(PARALLEL_CHUNK)
-        .any(|part| part.iter().any(|v| v.is_nan()));
+        .any(|part| part.contains(&false));
     let out_ch = if ch == 1 && jpeg && has_no_data && !background.is_grey() {
         3
     } else {
@@ -191,72 +262,83 @@ fn levels(image: &Raster, jpeg: bool, background: Rgb) -> Picture {
     };
     let alpha = !jpeg && has_no_data;
     if out_ch == ch && !has_no_data {
-        // Every pixel has data and keeps its channels: a plain conversion (the common case,
-        // and the hot loop of a service's PNG and JPEG answers).
+        // Every pixel has data and keeps its channels: the levels are the picture (the common
+        // case, and a service's PNG and JPEG answers).
+        let bytes = match image {
+            Cow::Borrowed(levels) => Cow::Borrowed(levels.bytes.as_slice()),
+            Cow::Owned(levels) => Cow::Owned(levels.bytes),
+        };
         return Picture {
-            width: image.width as u32,
-            height: image.height as u32,
+            width,
+            height,
             colour: layout_8(ch, false),
-            bytes: byte_levels(&image.data),
+            pixels: Pixels::Bytes(bytes),
         };
     }
-    let stride = out_ch + usize::from(alpha);
-    let mut bytes = vec![0u8; image.width * image.height * stride];
-    // Each pixel written in place, in parallel chunks of whole pixels.
-    let pixels = PARALLEL_CHUNK / 4;
-    bytes
-        .par_chunks_mut(stride * pixels)
-        .zip(image.data.par_chunks(ch * pixels))
-        .for_each(|(out, part)| {
-            for (o, px) in out.chunks_exact_mut(stride).zip(part.chunks_exact(ch)) {
-                let missing = no_data(px);
-                if jpeg && missing {
-                    o.copy_from_slice(&background.0[..stride]);
-                    continue;
-                }
-                match (ch, out_ch) {
-                    // px is one whole pixel of ch = 1 sample here.
-                    (1, 3) => o.iter_mut().take(3).for_each(|b| *b = byte_level(px[0])),
-                    _ => o.iter_mut().zip(px).for_each(|(b, &v)| *b = byte_level(v)),
-                }
-                if let (true, Some(a)) = (alpha, o.last_mut()) {
-                    *a = if missing { 0 } else { 255 };
-                }
-            }
-        });
+    let layout = LevelLayout {
+        jpeg,
+        background,
+        out_ch,
+        alpha,
+    };
+    let pixels = match image {
+        Cow::Borrowed(levels) if alpha => Pixels::TransparentLevels(levels),
+        image => {
+            let row_len = image.width * (out_ch + usize::from(alpha));
+            let mut bytes = vec![0u8; row_len * image.height];
+            // In parallel, row by row, each written in place.
+            bytes
+                .par_chunks_mut(row_len.max(1))
+                .enumerate()
+                .for_each(|(r, out)| level_row(&image, r, &layout, out));
+            Pixels::Bytes(Cow::Owned(bytes))
+        }
+    };
     Picture {
-        width: image.width as u32,
-        height: image.height as u32,
+        width,
+        height,
         colour: layout_8(out_ch, alpha),
-        bytes,
+        pixels,
+    }
+}
+
+/// How levels are laid out in a picture: channels out, alpha, and what JPEG shows where no data.
+struct LevelLayout {
+    jpeg: bool,
+    background: Rgb,
+    out_ch: usize,
+    alpha: bool,
+}
+
+/// Row `r` of `image`'s levels laid out as `layout` says, into `out`.
+fn level_row(image: &LevelRaster, r: usize, layout: &LevelLayout, out: &mut [u8]) {
+    let (ch, w) = (image.channels.max(1), image.width);
+    let (Some(levels), Some(has_data)) = (
+        image.bytes.get(r * w * ch..(r + 1) * w * ch),
+        image.has_data.get(r * w..(r + 1) * w),
+    ) else {
+        return;
+    };
+    let stride = layout.out_ch + usize::from(layout.alpha);
+    let pixels = out.chunks_exact_mut(stride).zip(levels.chunks_exact(ch));
+    for ((o, px), &data) in pixels.zip(has_data) {
+        if layout.jpeg && !data {
+            o.copy_from_slice(&layout.background.0[..stride]);
+            continue;
+        }
+        match (ch, layout.out_ch) {
+            // px is one whole pixel of ch = 1 sample here.
+            (1, 3) => o.iter_mut().take(3).for_each(|b| *b = px[0]),
+            _ => o.iter_mut().zip(px).for_each(|(b, &v)| *b = v),
+        }
+        if let (true, Some(a)) = (layout.alpha, o.last_mut()) {
+            *a = if data { 255 } else { 0 };
+        }
     }
 }
 
 /// Samples per parallel task of the conversions to levels.
 const PARALLEL_CHUNK: usize = 1 << 16;
-
-/// The 8-bit levels of picture-tile values, in parallel chunks of a plain loop (which the
-/// compiler vectorises; rayon's element-wise `collect` took 29 instructions a sample).
-fn byte_levels(values: &[f32]) -> Vec<u8> {
-    let mut bytes = vec![0u8; values.len()];
-    bytes
-        .par_chunks_mut(PARALLEL_CHUNK)
-        .zip(values.par_chunks(PARALLEL_CHUNK))
-        .for_each(|(out, part)| {
-            for (b, &v) in out.iter_mut().zip(part) {
-                *b = byte_level(v);
-            }
-        });
-    bytes
-}
-
-/// The 8-bit level of a picture tile's value: rounded, clamped to 0–255, NaN as 0, in one
-/// addition: `as u8` saturates (below −0.5 to 0, above 254.5 to 255) and maps NaN to 0, so
-/// no clamp, no division and no call of libm's `round`.
-#[inline]
-fn byte_level(v: f32) -> u8 {
-    (v + 0.5) as u8
-}
 
 /// Single-band data through cuts, stretch and colormap.
 fn single_band(
@@ -264,7 +346,7 @@ fn single_band(
     band: &Raster,
     display: &Display,
     as_levels: bool,
-) -> Result<Picture> {
+) -> Result<Picture<'static>> {
     let (lo, hi) = cuts_of(display, 0, band, source.pixel_cut, as_levels)?;
     let colormap = display.colormap.unwrap_or(if as_levels {
         Colormap::GRAY
@@ -302,7 +384,7 @@ fn sixteen_bits(
     band: &Raster,
     colormap: Colormap,
     scale: impl Fn(f32) -> Option<f64>,
-) -> Result<Picture> {
+) -> Result<Picture<'static>> {
     check_sixteen_bits(Some(colormap), source.jpeg)?;
     // The grey colormaps run black to white, or white to black when reversed.
     let rising = colormap.rgb(0.0)[0] < colormap.rgb(1.0)[0];
@@ -325,7 +407,7 @@ fn sixteen_bits(
         } else {
             ExtendedColorType::L16
         },
-        bytes,
+        pixels: Pixels::Bytes(Cow::Owned(bytes)),
     })
 }
 
@@ -337,7 +419,7 @@ fn eight_bits(
     colormap: Colormap,
     background: Rgb,
     scale: impl Fn(f32) -> Option<f64>,
-) -> Picture {
+) -> Picture<'static> {
     let table = colormap.table();
     let grey = all_grey(&table) && (!source.jpeg || background.is_grey());
     let alpha = !source.jpeg && band.data.iter().any(|v| v.is_nan());
@@ -358,7 +440,7 @@ fn eight_bits(
         width: band.width as u32,
         height: band.height as u32,
         colour: layout_8(ch, alpha),
-        bytes,
+        pixels: Pixels::Bytes(Cow::Owned(bytes)),
     }
 }
 
@@ -366,6 +448,7 @@ fn eight_bits(
 mod tests {
     use super::*;
     use crate::display::Stretch;
+    use crate::raster::byte_level;
 
     #[test]
     fn byte_levels_round_and_clamp() {
@@ -395,19 +478,38 @@ mod tests {
         }
     }
 
-    fn show(display: &Display, jpeg: bool) -> Picture {
+    /// A picture's layout and bytes, read row by row as the encoders take them.
+    struct Shown {
+        colour: ExtendedColorType,
+        bytes: Vec<u8>,
+    }
+
+    fn shown(p: &Picture) -> Shown {
+        let row_len = p.width as usize * p.colour.bits_per_pixel() as usize / 8;
+        let mut bytes = vec![0u8; row_len * p.height as usize];
+        for (r, row) in bytes.chunks_exact_mut(row_len).enumerate() {
+            p.row(r, row);
+        }
+        Shown {
+            colour: p.colour,
+            bytes,
+        }
+    }
+
+    fn show(display: &Display, jpeg: bool) -> Shown {
         let image = ramp();
         let source = Source {
             image: &image,
+            levels: None,
             bands: Bands::Values,
             pixel_cut: Some((20.0, 80.0)),
             jpeg,
         };
-        picture(&source, display).unwrap()
+        shown(&picture(&source, display).unwrap())
     }
 
     /// The grey levels of an 8-bit grey-and-alpha picture.
-    fn greys(p: &Picture) -> Vec<u8> {
+    fn greys(p: &Shown) -> Vec<u8> {
         assert_eq!(p.colour, ExtendedColorType::La8);
         p.bytes.chunks_exact(2).map(|px| px[0]).collect()
     }
@@ -458,6 +560,7 @@ mod tests {
         let image = ramp();
         let jpeg = Source {
             image: &image,
+            levels: None,
             bands: Bands::Values,
             pixel_cut: None,
             jpeg: true,

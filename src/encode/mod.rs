@@ -21,11 +21,13 @@ pub(crate) fn encode(rendered: &Rendered, format: OutputFormat, out: &mut dyn Wr
             "a stack of cube frames is written as FITS only (one frame makes a picture)",
         ));
     }
+    check_values_for(rendered, format)?;
     match format {
         OutputFormat::Fits => fits::encode_fits(rendered, out),
         OutputFormat::Png | OutputFormat::Jpeg => {
             let source = Source {
                 image: &rendered.image,
+                levels: rendered.levels.as_ref(),
                 bands: rendered.bands,
                 pixel_cut: rendered.provenance.pixel_cut,
                 jpeg,
@@ -38,6 +40,7 @@ pub(crate) fn encode(rendered: &Rendered, format: OutputFormat, out: &mut dyn Wr
 /// Writes `rendered` to `path` in the format its extension names, atomically.
 pub(crate) fn write_file(rendered: &Rendered, path: &Path) -> Result<()> {
     let format = OutputFormat::from_path(path)?;
+    check_values_for(rendered, format)?;
     write_atomically(path, |tmp| match format {
         OutputFormat::Fits => fits::write_fits(rendered, tmp),
         OutputFormat::Png | OutputFormat::Jpeg => {
@@ -51,6 +54,17 @@ pub(crate) fn write_file(rendered: &Rendered, path: &Path) -> Result<()> {
             out.flush().map_err(|e| fail(e.to_string()))
         }
     })
+}
+
+/// Refuses FITS of a render painted as a picture's levels, which holds no values.
+fn check_values_for(rendered: &Rendered, format: OutputFormat) -> Result<()> {
+    if format == OutputFormat::Fits && rendered.levels.is_some() {
+        return Err(Error::invalid(
+            "this render was made for a picture (RenderRequest::for_picture): it holds no values \
+             to write as FITS",
+        ));
+    }
+    Ok(())
 }
 
 /// An output image format: `fits`, `png` or `jpeg` (`jpg` too), as hips2fits's `format`

@@ -13,7 +13,7 @@ pub(crate) use precise::paint_runs;
 pub(crate) use projective::{paint_runs_projective, TileMesh};
 pub(crate) use sampler::{fallback_levels, Level};
 
-use crate::raster::Raster;
+use crate::raster::{byte_level, LevelRaster, Raster};
 use std::cell::UnsafeCell;
 
 /// How a value is taken between tile pixel centres (`nearest`, `bilinear` or `bicubic`).
@@ -57,36 +57,72 @@ crate::names::named_choices!(Painter, "painter", {
 pub(crate) struct SharedRaster {
     width: usize,
     channels: usize,
-    raster: UnsafeCell<Raster>,
+    painted: UnsafeCell<Painted>,
+}
+
+/// What a render painted: survey values, or 8-bit levels for a picture.
+pub(crate) enum Painted {
+    /// Survey values, NaN where no data.
+    Values(Raster),
+    /// The levels a PNG or JPEG shows of 8-bit picture tiles: a quarter of the values' memory.
+    Levels(LevelRaster),
 }
 
 // SAFETY: writers touch disjoint pixels (see above); reading happens after all writers ended.
 unsafe impl Sync for SharedRaster {}
 
 impl SharedRaster {
-    /// A blank output, filled by the current rayon pool's threads.
-    pub(crate) fn new(width: usize, height: usize, channels: usize) -> Self {
+    /// A blank output of values, or of 8-bit `levels`, filled by the current rayon pool's
+    /// threads.
+    pub(crate) fn new(width: usize, height: usize, channels: usize, levels: bool) -> Self {
         SharedRaster {
             width,
             channels,
-            raster: UnsafeCell::new(Raster::blank(width, height, channels)),
+            painted: UnsafeCell::new(if levels {
+                Painted::Levels(LevelRaster::blank(width, height, channels))
+            } else {
+                Painted::Values(Raster::blank(width, height, channels))
+            }),
         }
     }
 
-    /// The samples of one pixel, for writing.
+    /// Writes pixel (`row`, `col`): `value` holds its samples, NaN where no data (levels keep
+    /// a pixel with any NaN sample as no data).
     ///
     /// # Safety
-    /// No other reference to this pixel may exist while the returned one lives.
-    #[allow(clippy::mut_from_ref)]
-    pub(crate) unsafe fn pixel_mut(&self, row: usize, col: usize) -> &mut [f32] {
-        let at = (row * self.width + col) * self.channels;
-        // SAFETY: the caller guarantees exclusive access to this pixel; the slice stays inside
-        // the vector, whose length never changes.
-        let data = unsafe { (*self.raster.get()).data.as_mut_ptr() };
-        unsafe { std::slice::from_raw_parts_mut(data.add(at), self.channels) }
+    /// No other thread may write or read this pixel meanwhile.
+    #[inline]
+    pub(crate) unsafe fn put(&self, row: usize, col: usize, value: &[f32]) {
+        let (ch, pixel) = (self.channels, row * self.width + col);
+        // SAFETY: the caller guarantees exclusive access to this pixel; every slice stays
+        // inside its vector, whose length never changes (rows and columns are the plan's).
+        unsafe {
+            match &mut *self.painted.get() {
+                Painted::Values(raster) => {
+                    let at = raster.data.as_mut_ptr().add(pixel * ch);
+                    std::slice::from_raw_parts_mut(at, ch).copy_from_slice(&value[..ch]);
+                }
+                Painted::Levels(levels) => {
+                    if value[..ch].iter().any(|v| v.is_nan()) {
+                        return;
+                    }
+                    let at = levels.bytes.as_mut_ptr().add(pixel * ch);
+                    let bytes = std::slice::from_raw_parts_mut(at, ch);
+                    for (b, &v) in bytes.iter_mut().zip(value) {
+                        *b = byte_level(v);
+                    }
+                    *levels.has_data.as_mut_ptr().add(pixel) = true;
+                }
+            }
+        }
     }
 
-    pub(crate) fn into_raster(self) -> Raster {
-        self.raster.into_inner()
+    /// Samples per pixel.
+    pub(crate) fn channels(&self) -> usize {
+        self.channels
+    }
+
+    pub(crate) fn into_painted(self) -> Painted {
+        self.painted.into_inner()
     }
 }

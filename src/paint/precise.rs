@@ -26,10 +26,13 @@ pub(crate) fn paint_runs(
                 continue;
             };
             let (lon, lat) = xyz_to_lonlat(to_survey.apply(v));
-            // SAFETY: runs of different buckets never share a pixel, and one bucket's runs are
-            // painted by one job at a time (see `SharedRaster`).
-            let pixel = unsafe { out.pixel_mut(run.row as usize, col as usize) };
-            sampler.sample(levels, lon, lat, pixel);
+            let mut value = [f32::NAN; 4];
+            let pixel = &mut value[..out.channels()];
+            if sampler.sample(levels, lon, lat, pixel) {
+                // SAFETY: runs of different buckets never share a pixel, and one bucket's runs
+                // are painted by one job at a time (see `SharedRaster`).
+                unsafe { out.put(run.row as usize, col as usize, pixel) };
+            }
         }
     }
 }

@@ -505,18 +505,20 @@ impl<'a> RunsJob<'a> {
                 }
                 continue;
             }
-            // SAFETY: as in `paint_pixel`.
-            let pixel = unsafe { self.out.pixel_mut(row as usize, col as usize) };
             let (i0, j0) = (span.i0[k], span.j0[k]);
             let crosses = self
                 .grid
                 .is_some_and(|g| g.crosses_cap_edge(i0 as i64, j0 as i64, 1));
-            if !(span.inside[k]
+            let mut value = [f32::NAN; 4];
+            if span.inside[k]
                 && !crosses
-                && quads.lerp(i0 as usize, j0 as usize, span.fu[k], span.fv[k], pixel))
+                && quads.lerp(i0 as usize, j0 as usize, span.fu[k], span.fv[k], &mut value)
             {
+                // SAFETY: as in `paint_pixel`.
+                unsafe { self.out.put(row as usize, col as usize, &value) };
+            } else {
                 *precise += 1;
-                self.sample_precisely(row, col, pixel);
+                self.sample_precisely(row, col);
             }
         }
         n as u32
@@ -526,25 +528,33 @@ impl<'a> RunsJob<'a> {
     /// or precisely; returns whether it went through a piece.
     #[inline]
     fn paint_pixel(&self, row: u32, col: u32, last: &mut Option<&'a Piece>) -> bool {
-        // SAFETY: runs of different buckets never share a pixel, and one bucket's runs are
-        // painted by one job at a time (see `SharedRaster`).
-        let pixel = unsafe { self.out.pixel_mut(row as usize, col as usize) };
         if let (Some(tile), Some(mesh)) = (self.tile, self.mesh) {
             if let Some((u, v)) = mesh.locate(col as f64, row as f64, last) {
+                let mut value = [f32::NAN; 4];
+                let pixel = &mut value[..self.out.channels()];
                 if sample_inside(tile, u, v, self.interpolation, self.grid, pixel) {
+                    // SAFETY: runs of different buckets never share a pixel, and one bucket's
+                    // runs are painted by one job at a time (see `SharedRaster`).
+                    unsafe { self.out.put(row as usize, col as usize, pixel) };
                     return true;
                 }
             }
         }
-        self.sample_precisely(row, col, pixel);
+        self.sample_precisely(row, col);
         false
     }
 
-    /// Samples pixel (`row`, `col`) by the precise painter's path (left blank off the sky).
-    fn sample_precisely(&self, row: u32, col: u32, pixel: &mut [f32]) {
-        if let Some(sky) = self.geometry.pixel_to_sky(col as f64, row as f64) {
-            let (lon, lat) = xyz_to_lonlat(self.to_survey.apply(sky));
-            self.sampler.sample(self.levels, lon, lat, pixel);
+    /// Paints pixel (`row`, `col`) by the precise painter's path (left blank off the sky).
+    fn sample_precisely(&self, row: u32, col: u32) {
+        let Some(sky) = self.geometry.pixel_to_sky(col as f64, row as f64) else {
+            return;
+        };
+        let (lon, lat) = xyz_to_lonlat(self.to_survey.apply(sky));
+        let mut value = [f32::NAN; 4];
+        let pixel = &mut value[..self.out.channels()];
+        if self.sampler.sample(self.levels, lon, lat, pixel) {
+            // SAFETY: as in `paint_pixel`.
+            unsafe { self.out.put(row as usize, col as usize, pixel) };
         }
     }
 }
@@ -652,7 +662,7 @@ fn sample_inside(
 mod tests {
     use super::*;
     use crate::geometry::{Frame, ResolvedView};
-    use crate::paint::fallback_levels;
+    use crate::paint::{fallback_levels, Painted};
     use crate::plan::buckets;
     use crate::raster::Raster;
     use crate::store::BucketTiles;
@@ -727,7 +737,7 @@ mod tests {
             };
             let levels = fallback_levels(&tiles, order, 0, depth);
             let paint = |how: &dyn Fn(&RunsJob<'_>, &[Run]) -> u64| {
-                let out = SharedRaster::new(width, height, channels);
+                let out = SharedRaster::new(width, height, channels, false);
                 let mut precise = 0;
                 for (&home, bucket) in &plan {
                     let mesh = TileMesh::build(home, depth, &g, to_output, Interpolation::Bilinear);
@@ -746,7 +756,10 @@ mod tests {
                     };
                     precise += how(&job, &bucket.runs);
                 }
-                let bits: Vec<u32> = out.into_raster().data.iter().map(|v| v.to_bits()).collect();
+                let Painted::Values(raster) = out.into_painted() else {
+                    unreachable!("a raster of values")
+                };
+                let bits: Vec<u32> = raster.data.iter().map(|v| v.to_bits()).collect();
                 (bits, precise)
             };
             let (one_at_a_time, precise) = paint(&paint_each_pixel);

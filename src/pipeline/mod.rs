@@ -30,11 +30,10 @@ use crate::error::{Error, Result};
 use crate::fetch::{quiet_notice, FetchCounters, STALL_NOTICE};
 use crate::geometry::{FrameRotation, OutputGeometry};
 use crate::paint::{
-    fallback_levels, paint_runs, paint_runs_projective, Interpolation, Level, Painter,
+    fallback_levels, paint_runs, paint_runs_projective, Interpolation, Level, Painted, Painter,
     SharedRaster, TileMesh,
 };
 use crate::plan::{buckets, Run};
-use crate::raster::Raster;
 use crate::store::BucketTiles;
 use crate::survey::Survey;
 use crate::tile::{TileFormat, TileId};
@@ -186,6 +185,8 @@ pub(crate) struct PaintSpec {
     pub interpolation: Interpolation,
     /// Which painter paints.
     pub painter: Painter,
+    /// Paint the 8-bit levels a picture shows, not values.
+    pub levels: bool,
 }
 
 /// Renders `geometry` from `survey` through the pipeline on `workers`, giving up at
@@ -197,7 +198,7 @@ pub(crate) async fn render_pipelined(
     spec: PaintSpec,
     progress: &dyn Progress,
     deadline: Option<Instant>,
-) -> Result<(Raster, RenderStats)> {
+) -> Result<(Painted, RenderStats)> {
     let p = &survey.properties;
     let to_survey = FrameRotation::new(geometry.frame, p.frame);
     let concurrency = survey.fetch.concurrency.max(1);
@@ -224,13 +225,16 @@ pub(crate) async fn render_pipelined(
     let plan_geometry = Arc::clone(&geometry);
     let started = Instant::now();
     progress.stage("plan");
-    let channels = spec.channels;
+    let (channels, levels) = (spec.channels, spec.levels);
     // The blank output is filled beside the plan, on the painting threads.
     let (planned, out) = workers
         .run(move || {
             Ok(rayon::join(
                 || buckets(&plan_geometry, &to_survey, order, depth),
-                || SharedRaster::new(plan_geometry.width, plan_geometry.height, channels),
+                || {
+                    let (width, height) = (plan_geometry.width, plan_geometry.height);
+                    SharedRaster::new(width, height, channels, levels)
+                },
             ))
         })
         .await?;
@@ -271,7 +275,7 @@ pub(crate) async fn render_pipelined(
     events.run().await?;
     let mut stats = events.take_stats(&counters, plan_time);
     stats.tiles_planned = tiles_planned;
-    let out = events.into_raster().await;
+    let out = events.into_painted().await;
     Ok((out, stats))
 }
 
@@ -346,12 +350,12 @@ impl EventLoop<'_> {
 
     /// The painted image. Every job has reported by now, but a job (or the task that spawned
     /// it) may still be dropping its handle on the output: wait for those last moments.
-    async fn into_raster(self) -> Raster {
+    async fn into_painted(self) -> Painted {
         let mut ctx = Arc::clone(&self.ctx);
         drop(self);
         loop {
             match Arc::try_unwrap(ctx) {
-                Ok(ctx) => return ctx.out.into_raster(),
+                Ok(ctx) => return ctx.out.into_painted(),
                 Err(shared) => {
                     ctx = shared;
                     tokio::time::sleep(Duration::from_micros(200)).await;

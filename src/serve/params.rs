@@ -208,7 +208,8 @@ pub(crate) fn parse(pairs: &[(String, String)], limits: &Limits) -> Result<Query
         .map_err(|e| Problem::bad_parameter("Bad parameter", e.to_string()))?;
     let request = RenderRequest::new(field)
         .display(display)
-        .deadline(limits.render_time);
+        .deadline(limits.render_time)
+        .for_picture(format != OutputFormat::Fits);
     Ok(Query {
         hips,
         request,
