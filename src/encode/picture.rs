@@ -17,11 +17,12 @@ pub(crate) fn encode_picture(picture: &Picture, jpeg: bool, out: &mut dyn Write)
         (Pixels::Bytes(bytes), true) => JpegEncoder::new(out)
             .write_image(bytes, w, h, colour)
             .map_err(|e| fail(e.to_string())),
-        (Pixels::Bytes(bytes), false) => PngEncoder::new(out)
+        // 16-bit samples are native-endian here: `image` turns them big-endian for PNG.
+        (Pixels::Bytes(bytes), false) if png_layout(colour).is_none() => PngEncoder::new(out)
             .write_image(bytes, w, h, colour)
             .map_err(|e| fail(e.to_string())),
-        (Pixels::TransparentLevels(_), false) => {
-            png_by_rows(picture, out).map_err(|e| fail(e.to_string()))
+        (Pixels::Bytes(_) | Pixels::TransparentLevels(_), false) => {
+            png_8(picture, out).map_err(|e| fail(e.to_string()))
         }
         (Pixels::TransparentLevels(_), true) => Err(Error::Internal(
             "a JPEG has no transparency to show no data with".into(),
@@ -29,23 +30,35 @@ pub(crate) fn encode_picture(picture: &Picture, jpeg: bool, out: &mut dyn Write)
     }
 }
 
-/// Encodes `picture` as an 8-bit PNG row by row, the rows made as the encoder takes them, with
-/// the settings `image`'s PNG encoder takes by default (fast compression, adaptive filters).
-/// The `png` crate directly: `image` encodes whole buffers only.
-fn png_by_rows(picture: &Picture, out: &mut dyn Write) -> std::result::Result<(), String> {
-    let (colour, samples) = match picture.colour {
-        ExtendedColorType::L8 => (png::ColorType::Grayscale, 1),
-        ExtendedColorType::La8 => (png::ColorType::GrayscaleAlpha, 2),
-        ExtendedColorType::Rgb8 => (png::ColorType::Rgb, 3),
-        ExtendedColorType::Rgba8 => (png::ColorType::Rgba, 4),
-        other => return Err(format!("no 8-bit PNG layout for {other:?}")),
-    };
+/// The PNG colour type and samples per pixel of an 8-bit layout.
+fn png_layout(colour: ExtendedColorType) -> Option<(png::ColorType, usize)> {
+    match colour {
+        ExtendedColorType::L8 => Some((png::ColorType::Grayscale, 1)),
+        ExtendedColorType::La8 => Some((png::ColorType::GrayscaleAlpha, 2)),
+        ExtendedColorType::Rgb8 => Some((png::ColorType::Rgb, 3)),
+        ExtendedColorType::Rgba8 => Some((png::ColorType::Rgba, 4)),
+        _ => None,
+    }
+}
+
+/// Encodes `picture` as an 8-bit PNG with the `png` crate: `image` encodes whole buffers only,
+/// with its adaptive filter. Fast compression (fdeflate, as `image` by default) and the Paeth
+/// filter on every row: the adaptive filter tries four per row and picks Paeth on every row of
+/// our renders (the same bytes), in two thirds of the time. Transparent levels go row by row,
+/// the rows made as the encoder takes them.
+fn png_8(picture: &Picture, out: &mut dyn Write) -> std::result::Result<(), String> {
+    let (colour, samples) = png_layout(picture.colour)
+        .ok_or_else(|| format!("no 8-bit PNG layout for {:?}", picture.colour))?;
     let mut encoder = png::Encoder::new(out, picture.width, picture.height);
     encoder.set_color(colour);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_compression(png::Compression::Fast);
-    encoder.set_filter(png::Filter::Adaptive);
+    encoder.set_filter(png::Filter::Paeth);
     let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+    if let Pixels::Bytes(bytes) = &picture.pixels {
+        writer.write_image_data(bytes).map_err(|e| e.to_string())?;
+        return writer.finish().map_err(|e| e.to_string());
+    }
     let mut stream = writer.stream_writer().map_err(|e| e.to_string())?;
     let mut row = vec![0u8; picture.width as usize * samples];
     for r in 0..picture.height as usize {
