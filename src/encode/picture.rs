@@ -43,8 +43,9 @@ fn png_layout(colour: ExtendedColorType) -> Option<(png::ColorType, usize)> {
 
 /// Encodes `picture` as an 8-bit PNG with the `png` crate: `image` encodes whole buffers only,
 /// with its adaptive filter. Fast compression (fdeflate, as `image` by default) and the Paeth
-/// filter on every row: the adaptive filter tries four per row and picks Paeth on every row of
-/// our renders (the same bytes), in two thirds of the time. Transparent levels go row by row,
+/// filter on every row: the adaptive filter tries four per row and picked Paeth on every row of
+/// the AIT benchmark's picture (the same bytes), in two thirds of the time. Transparent levels
+/// go row by row,
 /// the rows made as the encoder takes them.
 fn png_8(picture: &Picture, out: &mut dyn Write) -> std::result::Result<(), String> {
     let (colour, samples) = png_layout(picture.colour)
