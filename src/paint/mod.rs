@@ -14,7 +14,6 @@ pub(crate) use projective::{paint_runs_projective, TileMesh};
 pub(crate) use sampler::{fallback_levels, Level};
 
 use crate::raster::{byte_level, LevelRaster, Raster};
-use std::cell::UnsafeCell;
 
 /// How a value is taken between tile pixel centres (`nearest`, `bilinear` or `bicubic`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -57,7 +56,9 @@ crate::names::named_choices!(Painter, "painter", {
 pub(crate) struct SharedRaster {
     width: usize,
     channels: usize,
-    painted: UnsafeCell<Painted>,
+    /// The image, owned here and written only through `target` until `into_painted`.
+    painted: Painted,
+    target: Target,
 }
 
 /// What a render painted: survey values, or 8-bit levels for a picture.
@@ -68,21 +69,39 @@ pub(crate) enum Painted {
     Levels(LevelRaster),
 }
 
-// SAFETY: writers touch disjoint pixels (see above); reading happens after all writers ended.
+/// Where the painters write: the buffers of the `Painted` (their heap memory stays put while
+/// the vectors that own them move, and they are never resized).
+enum Target {
+    Values(*mut f32),
+    Levels { bytes: *mut u8, has_data: *mut bool },
+}
+
+// SAFETY: writers touch disjoint pixels (see above), through the raw pointers alone; the image
+// is read only after all writers ended (`into_painted` takes the raster by value).
 unsafe impl Sync for SharedRaster {}
+unsafe impl Send for SharedRaster {}
 
 impl SharedRaster {
     /// A blank output of values, or of 8-bit `levels`, filled by the current rayon pool's
     /// threads.
     pub(crate) fn new(width: usize, height: usize, channels: usize, levels: bool) -> Self {
+        let mut painted = if levels {
+            Painted::Levels(LevelRaster::blank(width, height, channels))
+        } else {
+            Painted::Values(Raster::blank(width, height, channels))
+        };
+        let target = match &mut painted {
+            Painted::Values(raster) => Target::Values(raster.data.as_mut_ptr()),
+            Painted::Levels(l) => Target::Levels {
+                bytes: l.bytes.as_mut_ptr(),
+                has_data: l.has_data.as_mut_ptr(),
+            },
+        };
         SharedRaster {
             width,
             channels,
-            painted: UnsafeCell::new(if levels {
-                Painted::Levels(LevelRaster::blank(width, height, channels))
-            } else {
-                Painted::Values(Raster::blank(width, height, channels))
-            }),
+            painted,
+            target,
         }
     }
 
@@ -90,28 +109,42 @@ impl SharedRaster {
     /// a pixel with any NaN sample as no data).
     ///
     /// # Safety
-    /// No other thread may write or read this pixel meanwhile.
-    #[inline]
+    /// The pixel must lie in the image, and no other thread may write it meanwhile.
+    #[inline(always)]
     pub(crate) unsafe fn put(&self, row: usize, col: usize, value: &[f32]) {
-        let (ch, pixel) = (self.channels, row * self.width + col);
-        // SAFETY: the caller guarantees exclusive access to this pixel; every slice stays
-        // inside its vector, whose length never changes (rows and columns are the plan's).
+        let pixel = row * self.width + col;
+        // SAFETY: passed on from the caller. One copy per channel count that painters make, so
+        // that a pixel's samples move as a fixed-size array, not through a memcpy call.
         unsafe {
-            match &mut *self.painted.get() {
-                Painted::Values(raster) => {
-                    let at = raster.data.as_mut_ptr().add(pixel * ch);
-                    std::slice::from_raw_parts_mut(at, ch).copy_from_slice(&value[..ch]);
-                }
-                Painted::Levels(levels) => {
-                    if value[..ch].iter().any(|v| v.is_nan()) {
+            match self.channels {
+                3 => self.put_samples::<3>(pixel, value),
+                1 => self.put_samples::<1>(pixel, value),
+                // Painters make 1 or 3 channels (tiles hold grey or RGB).
+                ch => unreachable!("{ch} channels painted"),
+            }
+        }
+    }
+
+    /// [`SharedRaster::put`] for images of `CH` channels.
+    #[inline(always)]
+    unsafe fn put_samples<const CH: usize>(&self, pixel: usize, value: &[f32]) {
+        let Some(&value) = value.first_chunk::<CH>() else {
+            return;
+        };
+        // SAFETY: the pixel lies in the image (the caller's word), whose buffers hold
+        // width × height pixels of CH samples, and one flag per pixel.
+        unsafe {
+            match self.target {
+                Target::Values(data) => data.add(pixel * CH).cast::<[f32; CH]>().write(value),
+                Target::Levels { bytes, has_data } => {
+                    if value.iter().any(|v| v.is_nan()) {
                         return;
                     }
-                    let at = levels.bytes.as_mut_ptr().add(pixel * ch);
-                    let bytes = std::slice::from_raw_parts_mut(at, ch);
-                    for (b, &v) in bytes.iter_mut().zip(value) {
-                        *b = byte_level(v);
-                    }
-                    *levels.has_data.as_mut_ptr().add(pixel) = true;
+                    bytes
+                        .add(pixel * CH)
+                        .cast::<[u8; CH]>()
+                        .write(value.map(byte_level));
+                    has_data.add(pixel).write(true);
                 }
             }
         }
@@ -123,6 +156,6 @@ impl SharedRaster {
     }
 
     pub(crate) fn into_painted(self) -> Painted {
-        self.painted.into_inner()
+        self.painted
     }
 }
