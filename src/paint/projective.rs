@@ -436,6 +436,14 @@ struct RunsJob<'a> {
 /// in registers and cache, enough for the placement loop to run in vector lanes.
 const LANES: usize = 16;
 
+/// A job's painting so far: the piece of the last pixel, the pixels sampled precisely, and
+/// the span being painted.
+struct SpanState<'a> {
+    last: Option<&'a Piece>,
+    precise: u64,
+    span: BilinearSpan,
+}
+
 /// Where `LANES` consecutive pixels of a row fall in a piece, for bilinear sampling.
 #[derive(Default)]
 struct BilinearSpan {
@@ -461,25 +469,28 @@ impl<'a> RunsJob<'a> {
     /// Paints `runs`; returns how many pixels took the precise path.
     #[inline(always)]
     fn paint(&self, runs: &[Run], quads: &impl QuadLerp) -> u64 {
-        let mut precise = 0;
-        let mut last = None;
+        let mut state = SpanState {
+            last: None,
+            precise: 0,
+            span: BilinearSpan::default(),
+        };
         for run in runs {
             let mut col = run.col0;
             while col < run.col1 {
-                col += match (last, self.tile) {
+                col += match (state.last, self.tile) {
                     (Some(piece), Some(tile)) if self.interpolation == Interpolation::Bilinear => {
                         let n = LANES.min((run.col1 - col) as usize);
-                        let span = (run.row, col, n);
-                        self.paint_span(piece, tile, quads, span, &mut last, &mut precise)
+                        self.paint_span(piece, tile, quads, (run.row, col, n), &mut state)
                     }
                     _ => {
-                        precise += u64::from(!self.paint_pixel(run.row, col, &mut last));
+                        let placed = self.paint_pixel(run.row, col, &mut state.last);
+                        state.precise += u64::from(!placed);
                         1
                     }
                 };
             }
         }
-        precise
+        state.precise
     }
 
     /// Paints up to `n` pixels from (`row`, `col0`) through `piece`, the one that held the
@@ -492,10 +503,14 @@ impl<'a> RunsJob<'a> {
         tile: &TileImage,
         quads: &impl QuadLerp,
         (row, col0, n): (u32, u32, usize),
-        last: &mut Option<&'a Piece>,
-        precise: &mut u64,
+        state: &mut SpanState<'a>,
     ) -> u32 {
-        let span = piece.bilinear_span(f64::from(col0), f64::from(row), tile.width as f64);
+        let SpanState {
+            last,
+            precise,
+            span,
+        } = state;
+        piece.bilinear_span(f64::from(col0), f64::from(row), tile.width as f64, span);
         for k in 0..n {
             let col = col0 + k as u32;
             if !span.held[k] {
@@ -563,11 +578,12 @@ impl Piece {
     /// Where pixels (`col0 + k`, `row`), k < `LANES`, fall in this piece, for bilinear sampling
     /// of a tile `width` pixels wide: [`Piece::holds`] and the quad's bounds of
     /// [`sample_inside`], the same arithmetic without branches, so that it runs in vector lanes.
+    /// Written into `span`, every lane (no span is built and copied per call).
     #[inline(always)]
-    fn bilinear_span(&self, col0: f64, row: f64, width: f64) -> BilinearSpan {
-        let mut span = BilinearSpan::default();
+    fn bilinear_span(&self, col0: f64, row: f64, width: f64, span: &mut BilinearSpan) {
         let Some(map) = self.map.as_ref().filter(|_| !self.precise) else {
-            return span;
+            span.held = [false; LANES];
+            return;
         };
         match &self.correction {
             Some(c) => self.fill_span(
@@ -575,11 +591,10 @@ impl Piece {
                 |uv| corrected(uv, Some(c), self.frame()),
                 (col0, row),
                 width,
-                &mut span,
+                span,
             ),
-            None => self.fill_span(map, |uv| uv, (col0, row), width, &mut span),
+            None => self.fill_span(map, |uv| uv, (col0, row), width, span),
         }
-        span
     }
 
     #[inline(always)]
