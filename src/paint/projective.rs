@@ -28,7 +28,9 @@ use crate::geometry::{lonlat_to_xyz, xyz_to_lonlat, FrameRotation, OutputGeometr
 use crate::healpix::PolarGrid;
 use crate::plan::Run;
 use crate::store::TileLookup;
-use crate::tile::{QuadLerp, TileId, TileImage, WithQuads};
+// LANES: output pixels placed together, a run's consecutive pixels in one piece: few enough
+// to stay in registers and cache, enough for placing and sampling to run in vector lanes.
+use crate::tile::{Avx2, QuadLanes, QuadLerp, TileId, TileImage, WithQuads, LANES};
 
 /// Largest error of a piece's corrected homography at its test points, in output pixels and
 /// in tile pixels (what bilinear sampling sees).
@@ -402,11 +404,11 @@ impl WithQuads for Painting<'_, '_> {
 
     fn run(self, quads: &impl QuadLerp) -> u64 {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2, checked just above.
-            return unsafe { self.job.paint_avx2(self.runs, quads) };
+        if let Some(cpu) = Avx2::detect() {
+            // SAFETY: `cpu` proves the CPU has AVX2.
+            return unsafe { self.job.paint_avx2(self.runs, quads, cpu) };
         }
-        self.job.paint(self.runs, quads)
+        self.job.paint(self.runs, quads, None)
     }
 }
 
@@ -432,16 +434,15 @@ struct RunsJob<'a> {
     out: &'a SharedRaster,
 }
 
-/// Output pixels placed together, a run's consecutive pixels in one piece: few enough to stay
-/// in registers and cache, enough for the placement loop to run in vector lanes.
-const LANES: usize = 16;
-
 /// A job's painting so far: the piece of the last pixel, the pixels sampled precisely, and
 /// the span being painted.
 struct SpanState<'a> {
     last: Option<&'a Piece>,
     precise: u64,
     span: BilinearSpan,
+    /// Where the CPU can sample the span in vector lanes, and their values.
+    cpu: Option<Avx2>,
+    values: [[f32; 4]; LANES],
 }
 
 /// Where `LANES` consecutive pixels of a row fall in a piece, for bilinear sampling.
@@ -462,17 +463,20 @@ impl<'a> RunsJob<'a> {
     /// [`RunsJob::paint`] compiled for AVX2, whose four-lane vectors the placement loop fills.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn paint_avx2(&self, runs: &[Run], quads: &impl QuadLerp) -> u64 {
-        self.paint(runs, quads)
+    unsafe fn paint_avx2(&self, runs: &[Run], quads: &impl QuadLerp, cpu: Avx2) -> u64 {
+        self.paint(runs, quads, Some(cpu))
     }
 
-    /// Paints `runs`; returns how many pixels took the precise path.
+    /// Paints `runs` (sampling in vector lanes where `cpu` allows); returns how many pixels
+    /// took the precise path.
     #[inline(always)]
-    fn paint(&self, runs: &[Run], quads: &impl QuadLerp) -> u64 {
+    fn paint(&self, runs: &[Run], quads: &impl QuadLerp, cpu: Option<Avx2>) -> u64 {
         let mut state = SpanState {
             last: None,
             precise: 0,
             span: BilinearSpan::default(),
+            cpu,
+            values: [[0.0; 4]; LANES],
         };
         for run in runs {
             let mut col = run.col0;
@@ -509,8 +513,17 @@ impl<'a> RunsJob<'a> {
             last,
             precise,
             span,
+            cpu,
+            values,
         } = state;
         piece.bilinear_span(f64::from(col0), f64::from(row), tile.width as f64, span);
+        let lanes = QuadLanes {
+            i0: &span.i0,
+            j0: &span.j0,
+            fu: &span.fu,
+            fv: &span.fv,
+        };
+        let in_lanes = cpu.is_some_and(|cpu| quads.lerp_lanes(cpu, &lanes, values));
         for k in 0..n {
             let col = col0 + k as u32;
             if !span.held[k] {
@@ -525,10 +538,14 @@ impl<'a> RunsJob<'a> {
                 .grid
                 .is_some_and(|g| g.crosses_cap_edge(i0 as i64, j0 as i64, 1));
             let mut value = [f32::NAN; 4];
-            if span.inside[k]
-                && !crosses
-                && quads.lerp(i0 as usize, j0 as usize, span.fu[k], span.fv[k], &mut value)
-            {
+            let mut lerp = || match values.get(k) {
+                Some(&lerped) if in_lanes => {
+                    value = lerped;
+                    true
+                }
+                _ => quads.lerp(i0 as usize, j0 as usize, span.fu[k], span.fv[k], &mut value),
+            };
+            if span.inside[k] && !crosses && lerp() {
                 // SAFETY: as in `paint_pixel`.
                 unsafe { self.out.put(row as usize, col as usize, &value) };
             } else {
@@ -794,7 +811,7 @@ mod tests {
                 impl WithQuads for Portable<'_, '_> {
                     type Output = u64;
                     fn run(self, quads: &impl QuadLerp) -> u64 {
-                        self.0.paint(self.1, quads)
+                        self.0.paint(self.1, quads, None)
                     }
                 }
                 tile.with_quads(Portable(job, runs)).unwrap()

@@ -2,6 +2,7 @@
 //! integer from 0 to 255 with data (JPEG tiles, opaque PNG tiles, 8-bit FITS), a quarter of
 //! float32's memory; float32 otherwise (FITS, and tiles with no-data pixels, held as NaN).
 
+use super::gather::{lerp_rgb8, Avx2, QuadLanes, LANES};
 use crate::raster::Raster;
 
 /// The samples of a tile, row by row, `channels` per pixel.
@@ -105,12 +106,27 @@ pub(crate) struct Quads<'a, T, const CH: usize> {
 pub(crate) trait QuadLerp {
     /// [`TileImage::bilinear`] of the tile.
     fn lerp(&self, i0: usize, j0: usize, fu: f32, fv: f32, out: &mut [f32]) -> bool;
+
+    /// [`QuadLerp::lerp`] of every lane of `quads` into `out` (values that mean nothing where
+    /// a quad is not inside the tile), in vector lanes: 8-bit RGB tiles; false, writing nothing,
+    /// where the tile's type has no such path.
+    fn lerp_lanes(&self, _cpu: Avx2, _quads: &QuadLanes<'_>, _out: &mut [[f32; 4]; LANES]) -> bool {
+        false
+    }
 }
 
 impl<T: Sample, const CH: usize> QuadLerp for Quads<'_, T, CH> {
     #[inline(always)]
     fn lerp(&self, i0: usize, j0: usize, fu: f32, fv: f32, out: &mut [f32]) -> bool {
         lerp_quad::<T, CH>(self.data, self.width, (i0, j0), (fu, fv), out)
+    }
+
+    #[inline(always)]
+    fn lerp_lanes(&self, cpu: Avx2, quads: &QuadLanes<'_>, out: &mut [[f32; 4]; LANES]) -> bool {
+        match T::bytes(self.data) {
+            Some(bytes) if CH == 3 => lerp_rgb8(cpu, bytes, self.width, quads, out),
+            _ => false,
+        }
     }
 }
 
@@ -174,14 +190,22 @@ fn lerp_quad<T: Sample, const CH: usize>(
 pub(crate) trait Sample: Copy + Into<f32> {
     /// Whether a sample may be no data (NaN): bytes always hold data.
     const MAY_BE_NO_DATA: bool;
+    /// The samples as bytes, if they are.
+    fn bytes(samples: &[Self]) -> Option<&[u8]>;
 }
 
 impl Sample for u8 {
     const MAY_BE_NO_DATA: bool = false;
+    fn bytes(samples: &[u8]) -> Option<&[u8]> {
+        Some(samples)
+    }
 }
 
 impl Sample for f32 {
     const MAY_BE_NO_DATA: bool = true;
+    fn bytes(_: &[f32]) -> Option<&[u8]> {
+        None
+    }
 }
 
 #[cfg(test)]

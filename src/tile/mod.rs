@@ -2,6 +2,7 @@
 
 mod allsky;
 mod decode;
+mod gather;
 mod image;
 
 pub use allsky::{allsky_grid_columns, slice_allsky};
@@ -94,6 +95,7 @@ pub(crate) fn allsky_path(order: u8, format: TileFormat, frame: u32) -> String {
 
 /// A decoded tile: a square raster in display orientation whose pixel (row `i`, column `j`) is
 /// the HEALPix cell of sub-index `s` with `i` = the even bits of `s`, `j` = the odd bits.
+pub(crate) use gather::{Avx2, QuadLanes, LANES};
 pub(crate) use image::{QuadLerp, TileImage, WithQuads};
 
 /// Gathers the bits of `v` at even positions (0, 2, 4, …) into a compact integer.
