@@ -183,10 +183,35 @@ impl TileMesh {
             if let Some(uv) = piece.holds(col, row) {
                 return Some(uv);
             }
+            // Usually a neighbour of the last piece: the leaf where its homography puts the
+            // pixel, found by the pieces' bounds alone (a homography per level costs more).
+            let near = piece
+                .map
+                .as_ref()
+                .and_then(|m| self.leaf_at(m.apply(col, row)));
+            if let Some((leaf, uv)) = near.and_then(|l| Some((l, l.holds(col, row)?))) {
+                *last = Some(leaf);
+                return Some(uv);
+            }
         }
         let (piece, uv) = Self::locate_in(&self.root, col, row, None)?;
         *last = Some(piece);
         Some(uv)
+    }
+
+    /// The leaf whose cells hold the tile-grid point (u, v), if inside the tile.
+    fn leaf_at(&self, (u, v): (f64, f64)) -> Option<&Piece> {
+        let mut piece = &self.root;
+        let inside = |x: f64, lo: f64, size: f64| x >= lo && x < lo + size;
+        if !(inside(u, piece.u0, piece.size) && inside(v, piece.v0, piece.size)) {
+            return None;
+        }
+        while let Some(children) = &piece.children {
+            let half = piece.size / 2.0;
+            let k = usize::from(u >= piece.u0 + half) + 2 * usize::from(v >= piece.v0 + half);
+            piece = children.get(k)?;
+        }
+        Some(piece)
     }
 
     /// Descends from `piece`: each level's homography (or, where a piece has none, its
