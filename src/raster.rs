@@ -97,15 +97,13 @@ pub(crate) struct LevelRaster {
 impl LevelRaster {
     /// A raster of the given size with no data.
     pub(crate) fn blank(width: usize, height: usize, channels: usize) -> Self {
-        let zeroed = |len| {
-            // Zeroed pages from the allocator: nothing written until painted.
-            vec![0u8; len]
-        };
+        // Zeroed memory comes from the allocator as untouched pages: nothing is written until
+        // painted.
         LevelRaster {
             width,
             height,
             channels,
-            bytes: zeroed(width * height * channels),
+            bytes: vec![0; width * height * channels],
             has_data: vec![false; width * height],
         }
     }

@@ -29,8 +29,9 @@ pub(crate) fn paint_runs(
             let mut value = [f32::NAN; 4];
             let pixel = &mut value[..out.channels()];
             if sampler.sample(levels, lon, lat, pixel) {
-                // SAFETY: runs of different buckets never share a pixel, and one bucket's runs
-                // are painted by one job at a time (see `SharedRaster`).
+                // SAFETY: the plan's runs lie in the image; runs of different buckets never
+                // share a pixel, and one bucket's runs are painted by one job at a time (see
+                // `SharedRaster`).
                 unsafe { out.put(run.row as usize, col as usize, pixel) };
             }
         }

@@ -15,6 +15,11 @@
 //! range of the parent's decoded pixels, never a new image. A piece still bad at `MAX_SPLIT`
 //! levels is painted by the precise painter.
 //!
+//! The pixels of a run are placed `LANES` at a time through the piece that held the previous
+//! pixel, without branches, so that the arithmetic runs in vector lanes (an AVX2 build of the
+//! loop is chosen at run time), and 8-bit colour tiles are sampled with AVX2 gathers; a pixel
+//! the piece does not hold is placed on its own, and the span starts again from its piece.
+//!
 //! Which tile paints a pixel is not decided here: the plan's buckets give each pixel to the tile
 //! whose HEALPix cell holds its centre, so every pixel is painted exactly once. A pixel whose
 //! bilinear samples would cross the tile's border, or touch a no-data pixel, is also sampled
@@ -590,8 +595,9 @@ impl<'a> RunsJob<'a> {
                 let mut value = [f32::NAN; 4];
                 let pixel = &mut value[..self.out.channels()];
                 if sample_inside(tile, u, v, self.interpolation, self.grid, pixel) {
-                    // SAFETY: runs of different buckets never share a pixel, and one bucket's
-                    // runs are painted by one job at a time (see `SharedRaster`).
+                    // SAFETY: the plan's runs lie in the image; runs of different buckets never
+                    // share a pixel, and one bucket's runs are painted by one job at a time (see
+                    // `SharedRaster`).
                     unsafe { self.out.put(row as usize, col as usize, pixel) };
                     return true;
                 }
