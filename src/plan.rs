@@ -42,6 +42,14 @@ const BLOCK: usize = 8;
 /// Cells between a block's corners and its tile's border for the block to count as interior.
 const INTERIOR_MARGIN: usize = 2;
 
+/// A block corner at least a cell inside its tile: the tile, and whether the corner is
+/// `INTERIOR_MARGIN` cells inside.
+#[derive(Debug, Clone, Copy)]
+struct Corner {
+    home: TileId,
+    interior: bool,
+}
+
 /// Where one output pixel falls: its home tile, and whether it lies on the tile's border cells.
 struct PixelPlace {
     home: TileId,
@@ -55,8 +63,10 @@ struct PixelPlace {
 ///
 /// The image is cut in blocks of `BLOCK` pixels a side. The pixel centres at the blocks'
 /// corners (shared by neighbouring blocks, so about one projection per block) are placed
-/// first; a block whose four corners lie well inside one tile goes to it whole, the others are
-/// placed pixel by pixel.
+/// first; a block whose four corners lie at least a cell inside one tile goes to it whole (none
+/// of its pixels is then on the tile's border cells, whose interpolation reads the neighbour
+/// tiles), interior if they lie `INTERIOR_MARGIN` cells inside; the others are placed pixel by
+/// pixel.
 pub(crate) fn buckets(
     geometry: &OutputGeometry,
     to_survey: &FrameRotation,
@@ -71,7 +81,7 @@ pub(crate) fn buckets(
         tile_depth,
         last: (1usize << tile_depth) - 1,
     };
-    let corner_rows: Vec<Vec<Option<TileId>>> = (0..=geometry.height.div_ceil(BLOCK))
+    let corner_rows: Vec<Vec<Option<Corner>>> = (0..=geometry.height.div_ceil(BLOCK))
         .into_par_iter()
         .map(|k| planner.corner_row(k))
         .collect();
@@ -116,9 +126,9 @@ impl Planner<'_> {
         Some(PixelPlace { home, i, j, hash })
     }
 
-    /// Whether a place lies far enough inside its tile that its block needs no neighbour.
-    fn interior(&self, p: &PixelPlace) -> bool {
-        let inside = INTERIOR_MARGIN..=self.last.saturating_sub(INTERIOR_MARGIN);
+    /// Whether a place lies at least `margin` cells inside its tile.
+    fn inside_by(&self, p: &PixelPlace, margin: usize) -> bool {
+        let inside = margin..=self.last.saturating_sub(margin);
         inside.contains(&p.i) && inside.contains(&p.j)
     }
 
@@ -128,14 +138,17 @@ impl Planner<'_> {
         (k * BLOCK).min(n.saturating_sub(1))
     }
 
-    /// The tiles of block corner row `k` (`None` where a corner is off the projection or on
+    /// The places of block corner row `k` (`None` where a corner is off the projection or on
     /// its tile's border cells).
-    fn corner_row(&self, k: usize) -> Vec<Option<TileId>> {
+    fn corner_row(&self, k: usize) -> Vec<Option<Corner>> {
         let row = Self::corner(k, self.geometry.height);
         (0..=self.geometry.width.div_ceil(BLOCK))
             .map(|kc| {
                 let p = self.place(Self::corner(kc, self.geometry.width), row)?;
-                self.interior(&p).then_some(p.home)
+                self.inside_by(&p, 1).then(|| Corner {
+                    home: p.home,
+                    interior: self.inside_by(&p, INTERIOR_MARGIN),
+                })
             })
             .collect()
     }
@@ -145,31 +158,33 @@ impl Planner<'_> {
         (bc * BLOCK, ((bc + 1) * BLOCK).min(self.geometry.width))
     }
 
-    /// Plans block row `br`, whose corners' tiles are `top` and `bottom`: uniform blocks
+    /// Plans block row `br`, whose corners' places are `top` and `bottom`: uniform blocks
     /// whole, the others pixel by pixel, runs joined left to right where they touch.
-    fn block_row(&self, br: usize, top: &[Option<TileId>], bottom: &[Option<TileId>]) -> RowPlan {
+    fn block_row(&self, br: usize, top: &[Option<Corner>], bottom: &[Option<Corner>]) -> RowPlan {
         let (r0, r1) = (br * BLOCK, ((br + 1) * BLOCK).min(self.geometry.height));
-        let homes: Vec<Option<TileId>> = (0..self.geometry.width.div_ceil(BLOCK))
+        let at = |row: &[Option<Corner>], k: usize| row.get(k).copied().flatten();
+        let homes: Vec<Option<Corner>> = (0..self.geometry.width.div_ceil(BLOCK))
             .map(|bc| {
                 let corners = [
-                    top.get(bc),
-                    top.get(bc + 1),
-                    bottom.get(bc),
-                    bottom.get(bc + 1),
+                    at(top, bc),
+                    at(top, bc + 1),
+                    at(bottom, bc),
+                    at(bottom, bc + 1),
                 ];
-                let home = (*corners[0]?)?;
-                corners
-                    .iter()
-                    .all(|c| c.is_some_and(|&t| t == Some(home)))
-                    .then_some(home)
+                let home = corners[0]?.home;
+                let same = corners.iter().all(|c| c.is_some_and(|c| c.home == home));
+                same.then(|| Corner {
+                    home,
+                    interior: corners.iter().all(|c| c.is_some_and(|c| c.interior)),
+                })
             })
             .collect();
         let (mut runs, mut edges): RowPlan = (Vec::new(), Vec::new());
         for row in r0..r1 {
             for (bc, home) in homes.iter().enumerate() {
                 let (c0, c1) = self.block_cols(bc);
-                if let Some(home) = home {
-                    push_run(&mut runs, *home, row, (c0, c1), true);
+                if let Some(Corner { home, interior }) = *home {
+                    push_run(&mut runs, home, row, (c0, c1), interior);
                     continue;
                 }
                 for col in c0..c1 {
@@ -273,16 +288,30 @@ mod tests {
             let last = (1 << depth) - 1;
             for row in 0..height {
                 for col in 0..width {
-                    let exact = g.pixel_to_sky(col as f64, row as f64).map(|v| {
+                    let hash = g.pixel_to_sky(col as f64, row as f64).map(|v| {
                         let (lon, lat) = xyz_to_lonlat(rot.apply(v));
-                        locate_cell(layer.hash(lon, lat), order, depth)
+                        layer.hash(lon, lat)
                     });
+                    let exact = hash.map(|h| locate_cell(h, order, depth));
                     let at = row * width + col;
                     assert_eq!(
                         owner[at],
                         exact.map(|e| e.0),
                         "{projection} pixel ({col}, {row})"
                     );
+                    // A pixel on its tile's border cells has the tiles it reads across them
+                    // among its bucket's neighbours.
+                    if let (Some(h), Some((home, i, j))) = (hash, exact) {
+                        if i == 0 || j == 0 || i == last || j == last {
+                            for n in layer.neighbours(h, false).values_vec() {
+                                let tile = TileId::new(order, n >> (2 * depth));
+                                assert!(
+                                    tile == home || plan[&home].neighbours.contains(&tile),
+                                    "{projection} pixel ({col}, {row}): {tile:?} not planned"
+                                );
+                            }
+                        }
+                    }
                     // An interior pixel's 4×4 bicubic block stays inside its tile.
                     if let (true, Some((_, i, j))) = (interior[at], exact) {
                         let inside = INTERIOR_MARGIN..=last - INTERIOR_MARGIN;
