@@ -185,28 +185,21 @@ pub(crate) async fn render_one_on(
     let format = tile_format_of(survey, req)?;
     let geometry = Arc::new(req.field.geometry(survey)?);
     let (order, allsky_first) = order_of(survey, req, &geometry)?;
+    let colour = p.colour && format != TileFormat::Fits;
+    let bands = match (colour, format) {
+        (true, _) => Bands::Colour,
+        (_, TileFormat::Fits) => Bands::Values,
+        _ => Bands::Levels,
+    };
     let spec = PaintSpec {
         order,
         allsky_first,
         frame: cube_frame_of(survey, req)?,
         format,
-        channels: if p.colour && format != TileFormat::Fits {
-            3
-        } else {
-            1
-        },
+        channels: if colour { 3 } else { 1 },
         interpolation: req.interpolation,
         painter: req.painter,
-        levels: false,
-    };
-    let bands = match (spec.channels, format) {
-        (3, _) => Bands::Colour,
-        (_, TileFormat::Fits) => Bands::Values,
-        _ => Bands::Levels,
-    };
-    let spec = PaintSpec {
         levels: req.for_picture && shows_levels(bands, &req.display),
-        ..spec
     };
     let warnings = geometry
         .pixel_scale_deg()
