@@ -212,9 +212,7 @@ impl TileMesh {
             return None;
         }
         while let Some(children) = &piece.children {
-            let half = piece.size / 2.0;
-            let k = usize::from(u >= piece.u0 + half) + 2 * usize::from(v >= piece.v0 + half);
-            piece = children.get(k)?;
+            piece = children.get(piece.child_at((u, v)))?;
         }
         Some(piece)
     }
@@ -234,10 +232,7 @@ impl TileMesh {
             .or(hint);
         match (&piece.children, uv) {
             (Some(children), Some(uv)) => {
-                let half = piece.size / 2.0;
-                let k =
-                    usize::from(uv.0 >= piece.u0 + half) + 2 * usize::from(uv.1 >= piece.v0 + half);
-                Self::locate_in(&children[k], col, row, Some(uv))
+                Self::locate_in(&children[piece.child_at(uv)], col, row, Some(uv))
             }
             (Some(children), None) => children
                 .iter()
@@ -291,6 +286,14 @@ impl Piece {
 }
 
 impl Piece {
+    /// The index of the child (in `children`'s order) whose cells hold the tile-grid point
+    /// (u, v), a point of this piece.
+    #[inline]
+    fn child_at(&self, (u, v): (f64, f64)) -> usize {
+        let half = self.size / 2.0;
+        usize::from(u >= self.u0 + half) + 2 * usize::from(v >= self.v0 + half)
+    }
+
     /// The piece's corner and the reciprocal of its size, as [`corrected`] takes them.
     fn frame(&self) -> (f64, f64, f64) {
         (self.u0, self.v0, self.per_size)
