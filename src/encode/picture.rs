@@ -45,8 +45,7 @@ fn png_layout(colour: ExtendedColorType) -> Option<(png::ColorType, usize)> {
 /// with its adaptive filter. Fast compression (fdeflate, as `image` by default) and the Paeth
 /// filter on every row: the adaptive filter tries four per row and picked Paeth on every row of
 /// the AIT benchmark's picture (the same bytes), in two thirds of the time. Transparent levels
-/// go row by row,
-/// the rows made as the encoder takes them.
+/// go row by row, the rows made as the encoder takes them.
 fn png_8(picture: &Picture, out: &mut dyn Write) -> std::result::Result<(), String> {
     let (colour, samples) = png_layout(picture.colour)
         .ok_or_else(|| format!("no 8-bit PNG layout for {:?}", picture.colour))?;

@@ -119,7 +119,9 @@ impl SharedRaster {
             match self.channels {
                 3 => self.put_samples::<3>(pixel, value),
                 1 => self.put_samples::<1>(pixel, value),
-                // Painters make 1 or 3 channels (tiles hold grey or RGB).
+                // A true invariant, not data: `render_one_on` paints 3 channels for colour
+                // picture tiles and 1 otherwise, whatever a survey or a request says (cube
+                // stacks and composites combine 1-channel renders after painting).
                 ch => unreachable!("{ch} channels painted"),
             }
         }
